@@ -1,0 +1,98 @@
+// Opening the databases a command needs, from the configuration: the Glific database (read-only),
+// or the embedded demo database when none is configured, and the results store.
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import pg from 'pg';
+import type { Config } from '../config/env.ts';
+import { UsageError } from '../config/errors.ts';
+import { connect, redactUrl, withDatabase, type Db } from '../db/connect.ts';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
+import { connectStore, migrateStore } from '../store/connect.ts';
+import type { Log } from '../jobs/log.ts';
+
+export const DEMO_DATABASE = 'glific_demo';
+
+export interface Context {
+  glific: Db;
+  store: Db;
+  glificUrl: string;
+  storeUrl: string;
+  embedded?: EmbeddedServer;
+  close(): Promise<void>;
+}
+
+/** The embedded cluster of this checkout, kept between commands so `run` can follow `npm start`. */
+export async function startDemoServer(cwd = process.cwd()): Promise<EmbeddedServer> {
+  const key = crypto.createHash('sha1').update(path.resolve(cwd)).digest('hex').slice(0, 10);
+  return startEmbeddedPostgres({ parentDir: path.join(os.tmpdir(), `glific-reports-demo-${key}`), persistent: true });
+}
+
+export async function databaseExists(serverUrl: string, name: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: serverUrl });
+  await c.connect();
+  try {
+    return (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Fail fast, as a usage error, when a configured database does not answer. */
+export async function checkReachable(name: string, url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+  } catch (err) {
+    throw new UsageError(`cannot connect to ${name} (${redactUrl(url)}): ${(err as Error).message || (err as { code?: string }).code}`);
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+export async function openContext(config: Config, log: Log, opts: { migrate?: boolean; demo?: { ensure: (serverUrl: string, glificUrl: string) => Promise<void> } } = {}): Promise<Context> {
+  let embedded: EmbeddedServer | undefined;
+  let glificUrl = config.glificDatabaseUrl;
+  if (!glificUrl) {
+    embedded = await startDemoServer();
+    glificUrl = withDatabase(embedded.url, DEMO_DATABASE);
+    log('demo.database', { url: redactUrl(glificUrl) });
+    if (opts.demo) await opts.demo.ensure(embedded.url, glificUrl);
+    else if (!(await databaseExists(embedded.url, DEMO_DATABASE))) {
+      await embedded.stop();
+      throw new UsageError('GLIFIC_DATABASE_URL is not set and there is no demo database yet: run `npm start` first, or set GLIFIC_DATABASE_URL');
+    }
+  }
+  const storeUrl = config.reportsDatabaseUrl ?? glificUrl;
+  try {
+    await checkReachable('GLIFIC_DATABASE_URL', glificUrl);
+    if (storeUrl !== glificUrl) await checkReachable('REPORTS_DATABASE_URL', storeUrl);
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+  const glific = connect({ url: glificUrl, readOnly: true, statementTimeoutMs: config.statementTimeoutMs, applicationName: 'glific-reports (read-only)' });
+  const store = connectStore(storeUrl);
+  const ctx: Context = {
+    glific,
+    store,
+    glificUrl,
+    storeUrl,
+    embedded,
+    async close() {
+      await glific.destroy();
+      await store.destroy();
+      await embedded?.stop();
+    },
+  };
+  if (opts.migrate) {
+    try {
+      await migrateStore(store);
+    } catch (err) {
+      await ctx.close();
+      throw err;
+    }
+  }
+  return ctx;
+}

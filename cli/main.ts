@@ -1,0 +1,145 @@
+// `glific-reports`: a thin shell over jobs/. Parses arguments, opens the databases, runs the job,
+// prints the summary, and maps outcomes to exit codes (0 ok, 1 run failed, 2 bad usage).
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config/env.ts';
+import { UsageError } from '../config/errors.ts';
+import { createLog, type Log } from '../jobs/log.ts';
+import { planRun, runJob, type RunRequest, type RunSummary } from '../jobs/run.ts';
+import { openContext } from './context.ts';
+import { migrateStore } from '../store/connect.ts';
+import { publishStep, digestStep } from './steps.ts';
+import { runDemo } from '../jobs/demo.ts';
+import { printStatus } from './status.ts';
+
+const USAGE = `usage:
+  glific-reports run daily   [--date YYYY-MM-DD] [options]
+  glific-reports run monthly [--month YYYY-MM]   [options]
+  glific-reports run range   --from YYYY-MM-DD --to YYYY-MM-DD [options]
+  glific-reports status [--json]
+  glific-reports demo            (what \`npm start\` runs)
+options: --org SHORTCODE (repeatable)  --no-site  --no-email  --resend  --recapture  --json`;
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+}
+
+function parseRun(args: string[]): RunRequest & { json: boolean } {
+  const [job, ...rest] = args;
+  if (job !== 'daily' && job !== 'monthly' && job !== 'range') throw new UsageError(`run needs a job: daily, monthly or range (got "${job ?? ''}")\n${USAGE}`);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: {
+        date: { type: 'string' },
+        month: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        org: { type: 'string', multiple: true },
+        'no-site': { type: 'boolean' },
+        'no-email': { type: 'boolean' },
+        resend: { type: 'boolean' },
+        recapture: { type: 'boolean' },
+        json: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+  }
+  const v = parsed.values;
+  const only = (name: string, allowed: JobKindOption[]) => {
+    if ((v as Record<string, unknown>)[name] !== undefined && !allowed.includes(job)) throw new UsageError(`--${name} does not apply to run ${job}`);
+  };
+  type JobKindOption = 'daily' | 'monthly' | 'range';
+  only('date', ['daily']);
+  only('month', ['monthly']);
+  only('from', ['range']);
+  only('to', ['range']);
+  return {
+    job,
+    date: v.date,
+    month: v.month,
+    from: v.from,
+    to: v.to,
+    orgs: v.org,
+    site: !v['no-site'],
+    email: !v['no-email'],
+    resend: !!v.resend,
+    recapture: !!v.recapture,
+    json: !!v.json,
+  };
+}
+
+export function humanSummary(s: RunSummary): string {
+  const lines = [`run ${s.job} (${s.trigger}): ${s.exitCode === 0 ? 'succeeded' : 'FAILED'}`];
+  for (const o of s.orgs) {
+    const period = o.from === o.to ? o.from : `${o.from} … ${o.to}`;
+    lines.push(`  ${o.status === 'succeeded' ? 'ok  ' : 'FAIL'} ${o.shortcode.padEnd(16)} ${period}${o.rows !== undefined ? `  ${o.rows} values` : ''}${o.error ? `  ${o.error}` : ''}`);
+  }
+  if (s.site) lines.push(`  site: ${JSON.stringify(s.site)}`);
+  if (s.email) lines.push(`  email: ${JSON.stringify(s.email)}`);
+  return lines.join('\n') + '\n';
+}
+
+async function commandRun(args: string[], config: Config, io: CliIo, log: Log): Promise<number> {
+  const req = parseRun(args);
+  const ctx = await openContext(config, log);
+  try {
+    const now = io.now();
+    const plan = await planRun(req, { glific: ctx.glific, now, fallbackZone: config.timezoneFallback });
+    await migrateStore(ctx.store);
+    const summary = await runJob(req, {
+      glific: ctx.glific,
+      store: ctx.store,
+      now,
+      log,
+      outputDir: config.outputDir,
+      fallbackZone: config.timezoneFallback,
+      publishSite: publishStep(config, log, now),
+      sendDigests: digestStep(config, log, now, ctx),
+    }, plan);
+    io.stdout.write(req.json ? JSON.stringify(summary, null, 2) + '\n' : humanSummary(summary));
+    return summary.exitCode;
+  } finally {
+    await ctx.close();
+  }
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const log = createLog({ stream: io.stderr });
+  try {
+    const config = loadConfig(io.env);
+    const [cmd, ...rest] = argv;
+    switch (cmd) {
+      case 'run':
+        return await commandRun(rest, config, io, log);
+      case 'demo':
+        return await runDemo(config, io, log);
+      case 'status':
+        return await printStatus(rest, config, io, log);
+      case 'schedule':
+      case 'serve':
+        throw new UsageError(`"${cmd}" is not available in this version yet`);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(USAGE + '\n');
+        return cmd === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${cmd}"\n${USAGE}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`glific-reports: ${err.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`glific-reports: failed: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+}

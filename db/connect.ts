@@ -1,0 +1,70 @@
+// Database connections. node-pg's defaults are wrong for us in two ways, fixed here once:
+// bigint/count(*) arrive as strings, and `timestamp without time zone` would be read in the
+// process zone, whereas Glific stores UTC wall-clock values in it.
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+const INT8 = 20;
+const TIMESTAMP = 1114;
+const DATE = 1082;
+const NUMERIC = 1700;
+
+pg.types.setTypeParser(INT8, (v) => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new Error(`bigint ${v} exceeds JavaScript's safe integer range`);
+  return n;
+});
+// Glific's timestamps hold UTC: read them as UTC instants.
+pg.types.setTypeParser(TIMESTAMP, (v) => new Date(v.replace(' ', 'T') + 'Z'));
+// A calendar date is a local day label, never an instant: keep the 'YYYY-MM-DD' string.
+pg.types.setTypeParser(DATE, (v) => v);
+pg.types.setTypeParser(NUMERIC, (v) => Number(v));
+
+export type Db = Knex;
+
+export interface ConnectOptions {
+  url: string;
+  /** Every session read-only: the Glific database is never written by us. */
+  readOnly?: boolean;
+  statementTimeoutMs?: number;
+  searchPath?: string;
+  pool?: number;
+  applicationName?: string;
+}
+
+export function connect(opts: ConnectOptions): Db {
+  const settings: string[] = [`SET TIME ZONE 'UTC'`];
+  if (opts.readOnly) settings.push('SET default_transaction_read_only = on');
+  if (opts.statementTimeoutMs) settings.push(`SET statement_timeout = ${Math.floor(opts.statementTimeoutMs)}`);
+  if (opts.searchPath) settings.push(`SET search_path TO ${opts.searchPath}`);
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: opts.url, application_name: opts.applicationName ?? 'glific-reports' },
+    pool: {
+      min: 0,
+      max: opts.pool ?? 4,
+      afterCreate(conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) {
+        conn.query(settings.join('; '), (err) => done(err ?? null, conn));
+      },
+    },
+    acquireConnectionTimeout: 15000,
+  });
+}
+
+/** Replace the database name in a PostgreSQL URL. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = '/' + encodeURIComponent(database);
+  return u.toString();
+}
+
+/** A URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

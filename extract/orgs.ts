@@ -1,0 +1,63 @@
+// Which organizations a run reports on, and in which zone (METRICS.md §1–2).
+import type { Db } from '../db/connect.ts';
+import { UsageError } from '../config/errors.ts';
+import type { OrgInfo } from '../metrics/report.ts';
+
+export interface GlificOrg extends OrgInfo {
+  /** Set when the org cannot be reported on (an invalid zone): its run fails, others go on. */
+  problem?: string;
+}
+
+interface OrgRow {
+  id: number;
+  shortcode: string;
+  name: string;
+  timezone: string | null;
+  email: string | null;
+  bookmarks: unknown;
+  zone_known: boolean;
+}
+
+/**
+ * The reportable organizations, or exactly the named ones (`--org`). An unknown shortcode is a
+ * usage error. Zones are checked against PostgreSQL's own zone list, since PostgreSQL does the
+ * bucketing.
+ */
+export async function listOrgs(glific: Db, opts: { shortcodes?: string[]; fallbackZone: string }): Promise<GlificOrg[]> {
+  const named = opts.shortcodes && opts.shortcodes.length > 0 ? [...new Set(opts.shortcodes)] : null;
+  const rows = (
+    await glific.raw<{ rows: OrgRow[] }>(
+      `SELECT o.id, o.shortcode, o.name, o.timezone, o.email,
+              coalesce(o.setting -> 'bookmarks', '{}'::jsonb) AS bookmarks,
+              (o.timezone IS NULL OR EXISTS (SELECT 1 FROM pg_timezone_names z WHERE z.name = o.timezone)) AS zone_known
+         FROM organizations o
+        WHERE ${named ? 'o.shortcode = ANY(?::text[])' : 'o.is_active IS TRUE AND o.is_suspended IS NOT TRUE AND o.deleted_at IS NULL'}
+        ORDER BY o.id`,
+      named ? [named] : [],
+    )
+  ).rows;
+  if (named) {
+    const found = new Set(rows.map((r) => r.shortcode));
+    const missing = named.filter((s) => !found.has(s));
+    if (missing.length) {
+      throw new UsageError(`unknown organization shortcode${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (check --org against organizations.shortcode)`);
+    }
+  }
+  return rows.map((r) => {
+    const bookmarks: Record<string, string> = {};
+    if (r.bookmarks && typeof r.bookmarks === 'object' && !Array.isArray(r.bookmarks)) {
+      for (const [k, v] of Object.entries(r.bookmarks as Record<string, unknown>)) if (typeof v === 'string') bookmarks[k] = v;
+    }
+    const org: GlificOrg = {
+      id: r.id,
+      shortcode: r.shortcode,
+      name: r.name,
+      timezone: r.timezone ?? opts.fallbackZone,
+      timezoneIsFallback: r.timezone === null,
+      email: r.email,
+      bookmarks,
+    };
+    if (!r.zone_known) org.problem = `organizations.timezone "${r.timezone}" of ${r.shortcode} is not a valid IANA zone name; set it to one like Asia/Kolkata`;
+    return org;
+  });
+}

@@ -1,0 +1,73 @@
+// Each organization's requested local days as UTC bounds, computed by PostgreSQL (the one
+// authority on zones here), plus the SQL that scopes every metric query to them.
+import type { Db } from '../db/connect.ts';
+
+export interface OrgDays {
+  orgId: number;
+  tz: string;
+  /** First and last local day, both inclusive: 'YYYY-MM-DD'. */
+  from: string;
+  to: string;
+}
+
+export interface OrgWindow extends OrgDays {
+  /** UTC instants of start(from) and start(to + 1) (METRICS.md §1). */
+  lo: Date;
+  hi: Date;
+}
+
+/** Bindings shared by every scoped query; `glo`/`ghi` let the planner use messages(inserted_at). */
+export interface Scope {
+  windows: OrgWindow[];
+  bindings: { ids: number[]; tzs: string[]; froms: string[]; tos: string[]; glo: string; ghi: string };
+}
+
+/** A UTC instant in the form of Glific's `timestamp without time zone` columns. */
+export function utcText(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+export async function resolveWindows(db: Db, days: OrgDays[]): Promise<Scope> {
+  const ids = days.map((d) => d.orgId);
+  const tzs = days.map((d) => d.tz);
+  const froms = days.map((d) => d.from);
+  const tos = days.map((d) => d.to);
+  const rows = (
+    await db.raw<{ rows: Array<{ org_id: number; lo: Date; hi: Date }> }>(
+      `SELECT r.org_id,
+              (r.d_from::timestamp AT TIME ZONE r.tz) AT TIME ZONE 'UTC' AS lo,
+              ((r.d_to + 1)::timestamp AT TIME ZONE r.tz) AT TIME ZONE 'UTC' AS hi
+         FROM unnest(CAST(:ids AS bigint[]), CAST(:tzs AS text[]), CAST(:froms AS date[]), CAST(:tos AS date[])) AS r(org_id, tz, d_from, d_to)`,
+      { ids, tzs, froms, tos },
+    )
+  ).rows;
+  const byId = new Map(rows.map((r) => [r.org_id, r]));
+  const windows = days.map((d) => ({ ...d, lo: byId.get(d.orgId)!.lo, hi: byId.get(d.orgId)!.hi }));
+  const glo = windows.length ? new Date(Math.min(...windows.map((w) => w.lo.getTime()))) : new Date(0);
+  const ghi = windows.length ? new Date(Math.max(...windows.map((w) => w.hi.getTime()))) : new Date(0);
+  return { windows, bindings: { ids, tzs, froms, tos, glo: utcText(glo), ghi: utcText(ghi) } };
+}
+
+/**
+ * CTEs every metric query starts with:
+ * - `o`: one row per requested org: org_id, tz, d_from, d_to, lo, hi (lo/hi UTC, half-open);
+ * - `sys`: the system contacts of those orgs (METRICS.md §2): the org's own contact and the
+ *   simulator contacts, whose traffic never counts.
+ */
+export const SCOPE_CTES = `
+  o AS (
+    SELECT r.org_id, r.tz, r.d_from, r.d_to,
+           (r.d_from::timestamp AT TIME ZONE r.tz) AT TIME ZONE 'UTC' AS lo,
+           ((r.d_to + 1)::timestamp AT TIME ZONE r.tz) AT TIME ZONE 'UTC' AS hi
+      FROM unnest(CAST(:ids AS bigint[]), CAST(:tzs AS text[]), CAST(:froms AS date[]), CAST(:tos AS date[])) AS r(org_id, tz, d_from, d_to)
+  ),
+  sys AS (
+    SELECT c.id FROM contacts c JOIN o ON c.organization_id = o.org_id WHERE c.phone LIKE '9876543210%'
+    UNION
+    SELECT g.contact_id FROM organizations g JOIN o ON g.id = o.org_id WHERE g.contact_id IS NOT NULL
+  )`;
+
+/** The local wall-clock time of a Glific UTC timestamp column in the org's zone. */
+export function local(column: string): string {
+  return `(${column} AT TIME ZONE 'UTC' AT TIME ZONE o.tz)`;
+}

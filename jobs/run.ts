@@ -1,0 +1,231 @@
+// The `run daily|monthly|range` job: which days per org, compute, store (one transaction per
+// org), then data files, site and digests. Side effects come in through RunDeps.
+import os from 'node:os';
+import path from 'node:path';
+import type { Db } from '../db/connect.ts';
+import { UsageError } from '../config/errors.ts';
+import { listOrgs, type GlificOrg } from '../extract/orgs.ts';
+import { computeMetrics, type OrgComputation } from '../metrics/compute.ts';
+import type { PeriodSpec } from '../metrics/distinct.sql.ts';
+import { addDays, addMonths, isValidDay, isValidMonth, localDay, monthFirst, monthLast, monthOf, monthsInside } from '../metrics/days.ts';
+import type { OrgReport } from '../metrics/report.ts';
+import { chainStore } from '../store/chains.ts';
+import { readOrgReport } from '../store/read.ts';
+import { writeOrgComputation } from '../store/write.ts';
+import { writeDataFiles } from '../publish/exports.ts';
+import type { Log } from './log.ts';
+import { withRetry } from './retry.ts';
+
+export type JobKind = 'daily' | 'monthly' | 'range';
+export type Trigger = 'manual' | 'schedule' | 'catch-up';
+
+export interface RunRequest {
+  job: JobKind;
+  date?: string;
+  month?: string;
+  from?: string;
+  to?: string;
+  orgs?: string[];
+  site?: boolean;
+  email?: boolean;
+  resend?: boolean;
+  recapture?: boolean;
+  trigger?: Trigger;
+}
+
+export interface PublishStep {
+  (reports: OrgReport[], req: RunRequest, periods: Map<string, { from: string; to: string }>): Promise<{ ok: boolean; summary: Record<string, unknown> }>;
+}
+
+export interface RunDeps {
+  glific: Db;
+  store: Db;
+  now: Date;
+  log: Log;
+  outputDir: string;
+  fallbackZone: string;
+  /** Builds and publishes the site (skipped with --no-site). */
+  publishSite?: PublishStep;
+  /** Sends or previews the digests (skipped with --no-email). */
+  sendDigests?: PublishStep;
+}
+
+export interface OrgOutcome {
+  shortcode: string;
+  from: string;
+  to: string;
+  status: 'succeeded' | 'failed';
+  error?: string;
+  runId?: number;
+  rows?: number;
+  ms?: number;
+}
+
+export interface RunSummary {
+  job: JobKind;
+  trigger: Trigger;
+  startedAt: string;
+  finishedAt: string;
+  orgs: OrgOutcome[];
+  site?: Record<string, unknown>;
+  email?: Record<string, unknown>;
+  exitCode: 0 | 1;
+}
+
+/** The local days each org's run covers, checked before anything is read or written. */
+export function periodFor(req: RunRequest, zone: string, now: Date): { from: string; to: string } {
+  const today = localDay(now, zone);
+  if (req.job === 'daily') {
+    const day = req.date ?? addDays(today, -1);
+    if (day > today) throw new UsageError(`--date ${day} is in the future (today is ${today} in ${zone})`);
+    return { from: day, to: day };
+  }
+  if (req.job === 'monthly') {
+    const month = req.month ?? addMonths(monthOf(today), -1);
+    if (monthFirst(month) > today) throw new UsageError(`--month ${month} is in the future (today is ${today} in ${zone})`);
+    return { from: monthFirst(month), to: monthLast(month) };
+  }
+  if (req.to! > today) throw new UsageError(`--to ${req.to} is in the future (today is ${today} in ${zone}); a range may end today at the latest`);
+  return { from: req.from!, to: req.to! };
+}
+
+export function validateRequest(req: RunRequest): void {
+  if (req.job === 'daily' && req.date !== undefined && !isValidDay(req.date)) throw new UsageError(`--date must be a real calendar day as YYYY-MM-DD (got "${req.date}")`);
+  if (req.job === 'monthly' && req.month !== undefined && !isValidMonth(req.month)) throw new UsageError(`--month must be YYYY-MM (got "${req.month}")`);
+  if (req.job === 'range') {
+    if (req.from === undefined || req.to === undefined) throw new UsageError('run range needs both --from YYYY-MM-DD and --to YYYY-MM-DD');
+    if (!isValidDay(req.from)) throw new UsageError(`--from must be a real calendar day as YYYY-MM-DD (got "${req.from}")`);
+    if (!isValidDay(req.to)) throw new UsageError(`--to must be a real calendar day as YYYY-MM-DD (got "${req.to}")`);
+    if (req.from > req.to) throw new UsageError(`--from ${req.from} is after --to ${req.to}`);
+  }
+}
+
+function periodsFor(req: RunRequest, orgId: number, from: string, to: string): PeriodSpec[] {
+  const specs: PeriodSpec[] = monthsInside(from, to).map((m) => ({ orgId, kind: 'month' as const, from: monthFirst(m), to: monthLast(m) }));
+  if (req.job === 'range') specs.push({ orgId, kind: 'range', from, to });
+  return specs;
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+
+export interface PlannedOrg {
+  org: GlificOrg;
+  from: string;
+  to: string;
+}
+
+/** Everything that can be wrong with the request, found before anything is written. */
+export async function planRun(req: RunRequest, deps: Pick<RunDeps, 'glific' | 'now' | 'fallbackZone'>): Promise<PlannedOrg[]> {
+  validateRequest(req);
+  const orgs = await listOrgs(deps.glific, { shortcodes: req.orgs, fallbackZone: deps.fallbackZone });
+  return orgs.map((o) => ({ org: o, ...periodFor(req, o.timezone, deps.now) }));
+}
+
+export async function runJob(req: RunRequest, deps: RunDeps, plan?: PlannedOrg[]): Promise<RunSummary> {
+  const trigger = req.trigger ?? 'manual';
+  const startedAt = deps.now.toISOString();
+  const planned = plan ?? (await planRun(req, deps));
+  const outcomes = new Map<number, OrgOutcome>();
+  const t0 = Date.now();
+
+  for (const p of planned) {
+    if (p.org.timezoneIsFallback) deps.log('timezone.fallback', { org: p.org.shortcode, zone: p.org.timezone, why: 'organizations.timezone is NULL' });
+    const [run] = await deps.store('runs')
+      .insert({ job: req.job, trigger, org_id: p.org.id, shortcode: p.org.shortcode, period_from: p.from, period_to: p.to, status: 'running', started_at: deps.now, host: os.hostname(), pid: process.pid })
+      .returning('id');
+    outcomes.set(p.org.id, { shortcode: p.org.shortcode, from: p.from, to: p.to, status: 'failed', runId: Number(run.id ?? run) });
+  }
+  const fail = async (org: GlificOrg, error: string) => {
+    const o = outcomes.get(org.id)!;
+    o.status = 'failed';
+    o.error = error;
+    await deps.store('runs').where({ id: o.runId }).update({ status: 'failed', error, finished_at: new Date() });
+    deps.log('org.failed', { org: org.shortcode, error });
+  };
+
+  const good = planned.filter((p) => !p.org.problem);
+  for (const p of planned) if (p.org.problem) await fail(p.org, p.org.problem);
+
+  const compute = (batch: typeof good) =>
+    withRetry(
+      () =>
+        computeMetrics(deps.glific, {
+          now: deps.now,
+          orgs: batch.map((p) => ({ orgId: p.org.id, tz: p.org.timezone, from: p.from, to: p.to })),
+          periods: batch.flatMap((p) => periodsFor(req, p.org.id, p.from, p.to)),
+          chains: chainStore(deps.store),
+          onStage: (stage, ms, rows) => deps.log('stage', { stage, orgs: batch.length, ms, rows }),
+        }),
+      { onRetry: (err, attempt, delayMs) => deps.log('retry', { stage: 'compute', attempt, delayMs, error: errorText(err) }) },
+    );
+
+  // All orgs in one set of queries; if that fails, each org alone, so one org cannot sink the others.
+  let results = new Map<number, OrgComputation>();
+  if (good.length) {
+    try {
+      results = await compute(good);
+    } catch (err) {
+      if (good.length === 1) await fail(good[0].org, errorText(err));
+      else {
+        deps.log('compute.isolating', { error: errorText(err) });
+        for (const p of good) {
+          try {
+            const one = await compute([p]);
+            for (const [k, v] of one) results.set(k, v);
+          } catch (e) {
+            await fail(p.org, errorText(e));
+          }
+        }
+      }
+    }
+  }
+
+  const succeeded: GlificOrg[] = [];
+  for (const p of good) {
+    const c = results.get(p.org.id);
+    if (!c) continue;
+    const o = outcomes.get(p.org.id)!;
+    try {
+      const rows = await withRetry(() =>
+        deps.store.transaction(async (trx) => {
+          // Two runs for one org write one after the other, never interleaved.
+          await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [0x6c1f, p.org.id]);
+          await trx('orgs')
+            .insert({ org_id: p.org.id, shortcode: p.org.shortcode, name: p.org.name, timezone: p.org.timezone, timezone_is_fallback: p.org.timezoneIsFallback, email: p.org.email, bookmarks: JSON.stringify(p.org.bookmarks), updated_at: deps.now })
+            .onConflict('org_id')
+            .merge();
+          const n = await writeOrgComputation(trx, c, { runId: o.runId!, now: deps.now, recapture: !!req.recapture });
+          await trx('runs').where({ id: o.runId }).update({ status: 'succeeded', rows_written: n, finished_at: new Date() });
+          return n;
+        }),
+      );
+      o.status = 'succeeded';
+      o.rows = rows;
+      o.ms = Date.now() - t0;
+      succeeded.push(p.org);
+      deps.log('org.stored', { org: p.org.shortcode, from: p.from, to: p.to, rows });
+    } catch (err) {
+      await fail(p.org, errorText(err));
+    }
+  }
+
+  const summary: RunSummary = { job: req.job, trigger, startedAt, finishedAt: '', orgs: [...outcomes.values()], exitCode: 0 };
+  const reports: OrgReport[] = [];
+  for (const org of succeeded) reports.push(await readOrgReport(deps.store, org.id, deps.now));
+  for (const r of reports) await writeDataFiles(r, path.join(deps.outputDir, 'site', r.org.shortcode));
+  const periods = new Map(planned.map((p) => [p.org.shortcode, { from: p.from, to: p.to }]));
+  let stepsOk = true;
+  if (req.site !== false && deps.publishSite && reports.length) {
+    const r = await deps.publishSite(reports, req, periods);
+    summary.site = r.summary;
+    stepsOk &&= r.ok;
+  }
+  if (req.email !== false && deps.sendDigests && reports.length && req.job !== 'range') {
+    const r = await deps.sendDigests(reports, req, periods);
+    summary.email = r.summary;
+    stepsOk &&= r.ok;
+  }
+  summary.finishedAt = new Date().toISOString();
+  summary.exitCode = summary.orgs.every((o) => o.status === 'succeeded') && stepsOk ? 0 : 1;
+  return summary;
+}

@@ -1,0 +1,57 @@
+// What raw history Glific still holds per org, and Glific's own `stats` day rows for the days
+// before it (METRICS.md §7). Glific purges messages after 2 months, messages_conversations after
+// 1 month and flow contexts after days: a day entirely before the oldest row of a table cannot
+// be counted from it, so a rerun must not overwrite what was captured while the rows existed.
+import type { Db } from '../db/connect.ts';
+import { SCOPE_CTES, local, type Scope } from '../extract/windows.ts';
+import { STATS_IMPORT, type MetricKey } from './definitions.ts';
+
+export interface Held {
+  org_id: number;
+  /** Local day of the oldest row held (null: the table has no row for the org). */
+  messages_from: string | null;
+  conversations_from: string | null;
+  flows_from: string | null;
+}
+
+export async function heldHistory(db: Db, scope: Scope): Promise<Held[]> {
+  const sql = `
+    WITH ${SCOPE_CTES}
+    SELECT o.org_id,
+           to_char(${local('(SELECT min(m.inserted_at) FROM messages m WHERE m.organization_id = o.org_id)')}, 'YYYY-MM-DD') AS messages_from,
+           to_char(${local('(SELECT min(mc.inserted_at) FROM messages_conversations mc WHERE mc.organization_id = o.org_id)')}, 'YYYY-MM-DD') AS conversations_from,
+           to_char(${local('(SELECT min(f.inserted_at) FROM flow_contexts f WHERE f.organization_id = o.org_id)')}, 'YYYY-MM-DD') AS flows_from
+      FROM o`;
+  return (await db.raw<{ rows: Held[] }>(sql, scope.bindings)).rows;
+}
+
+export interface StatsDay {
+  org_id: number;
+  day: string;
+  values: Partial<Record<MetricKey, number>>;
+}
+
+/** Glific `stats` day rows in each org's requested days, one per (org, period, date, hour): the highest id wins. */
+export async function statsDays(db: Db, scope: Scope): Promise<StatsDay[]> {
+  const cols = Object.values(STATS_IMPORT) as string[];
+  const sql = `
+    WITH ${SCOPE_CTES},
+    dedup AS (
+      SELECT DISTINCT ON (s.organization_id, s.period, s.date, s.hour) s.*
+        FROM stats s JOIN o ON o.org_id = s.organization_id
+       WHERE s.period = 'day' AND s.date BETWEEN o.d_from AND o.d_to
+       ORDER BY s.organization_id, s.period, s.date, s.hour, s.id DESC
+    )
+    SELECT organization_id AS org_id, to_char(date, 'YYYY-MM-DD') AS day,
+           ${cols.map((c) => `sum(${c})::int AS ${c}`).join(', ')}
+      FROM dedup GROUP BY organization_id, date ORDER BY 1, 2`;
+  const rows = (await db.raw<{ rows: Array<Record<string, number | string>> }>(sql, scope.bindings)).rows;
+  return rows.map((r) => {
+    const values: Partial<Record<MetricKey, number>> = {};
+    for (const [key, col] of Object.entries(STATS_IMPORT)) {
+      const v = r[col as string];
+      if (v !== null && v !== undefined) values[key as MetricKey] = Number(v);
+    }
+    return { org_id: Number(r.org_id), day: String(r.day), values };
+  });
+}

@@ -1,0 +1,77 @@
+// The shape in which computed numbers leave the results store: what the CSV/JSON exports, the
+// site and the digests are built from. Plain data, no database handles.
+import type { MetricKey } from './definitions.ts';
+
+/** How a value was obtained (METRICS.md §8). */
+export type Source = 'raw' | 'snapshot' | 'glific_stats';
+
+export interface Provenance {
+  source: Source;
+  /** ISO instant the value was computed (for snapshots: captured). */
+  computedAt: string;
+  runId: number | null;
+  definitionVersion: number;
+  /** A snapshot captured long after the end of its day (METRICS.md §3): not exact. */
+  late?: boolean;
+}
+
+export type Values = Partial<Record<MetricKey, number | null>>;
+
+export interface OrgInfo {
+  id: number;
+  shortcode: string;
+  name: string;
+  /** The IANA zone used, after the NULL fallback. */
+  timezone: string;
+  /** True when organizations.timezone was NULL and the fallback zone was used. */
+  timezoneIsFallback: boolean;
+  email: string | null;
+  /** organizations.setting -> 'bookmarks' as stored (name -> URL); untrusted. */
+  bookmarks: Record<string, string>;
+}
+
+export interface DayRow {
+  date: string; // YYYY-MM-DD, the org's local day
+  values: Values;
+  mostActiveHour: number | null;
+  provenance: Partial<Record<MetricKey, Provenance>>;
+  /** Some values were imported from Glific's `stats` and cover a UTC day (METRICS.md §7). */
+  utcDayImport: boolean;
+  /** Some snapshot values were captured late (METRICS.md §3). */
+  lateSnapshot: boolean;
+}
+
+export interface PeriodRow {
+  kind: 'month' | 'range';
+  /** 'YYYY-MM' for months, 'YYYY-MM-DD_YYYY-MM-DD' for ranges. */
+  key: string;
+  from: string;
+  to: string;
+  values: Values;
+  mostActiveHour: number | null;
+  /** The period's end has passed in the org's zone (METRICS.md §1). */
+  closed: boolean;
+  /** Every day of the period has been computed. */
+  complete: boolean;
+  utcDayImport: boolean;
+  lateSnapshot: boolean;
+}
+
+export interface HourlyRow {
+  date: string;
+  hour: number;
+  inbound: number;
+  outbound: number;
+}
+
+export interface OrgReport {
+  org: OrgInfo;
+  /** ISO instant: the data was read up to here (end of the last computed local day). */
+  dataCutoff: string | null;
+  /** ISO instant the report data was assembled. */
+  generatedAt: string;
+  days: DayRow[];
+  months: PeriodRow[];
+  ranges: PeriodRow[];
+  hourly: HourlyRow[];
+}

@@ -1,0 +1,76 @@
+// The data files of INTERFACE.md: site/<shortcode>/data/{daily,monthly,hourly}.csv and
+// metrics.json. CSV: RFC 4180, UTF-8, header first, ascending, plain integers, empty = unknown.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { DAILY_KEYS, DEFINITION_VERSION } from '../metrics/definitions.ts';
+import type { OrgReport, Values } from '../metrics/report.ts';
+
+function cell(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsv(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
+  return [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+const valueCells = (v: Values, mostActiveHour: number | null) => [...DAILY_KEYS.map((k) => v[k] ?? null), mostActiveHour];
+
+export function dailyCsv(r: OrgReport): string {
+  return toCsv(['date', ...DAILY_KEYS, 'most_active_hour'], r.days.map((d) => [d.date, ...valueCells(d.values, d.mostActiveHour)]));
+}
+
+/** Only months all of whose days have been computed. */
+export function monthlyCsv(r: OrgReport): string {
+  return toCsv(['month', ...DAILY_KEYS, 'most_active_hour'], r.months.filter((m) => m.complete).map((m) => [m.key, ...valueCells(m.values, m.mostActiveHour)]));
+}
+
+export function hourlyCsv(r: OrgReport): string {
+  return toCsv(['date', 'hour', 'inbound', 'outbound'], r.hourly.map((h) => [h.date, h.hour, h.inbound, h.outbound]));
+}
+
+export function metricsJson(r: OrgReport): string {
+  return (
+    JSON.stringify(
+      {
+        organization: { shortcode: r.org.shortcode, name: r.org.name, timezone: r.org.timezone, timezone_is_fallback: r.org.timezoneIsFallback },
+        definition_version: DEFINITION_VERSION,
+        generated_at: r.generatedAt,
+        data_cutoff: r.dataCutoff,
+        notes: {
+          source: 'raw: counted from Glific rows; snapshot: state at the end of the day, captured at computed_at; glific_stats: imported from Glific stats (a UTC day, not a local one)',
+          late: 'a snapshot captured more than 24 hours after the end of its day: the current state of contacts was used, so it may differ from the state that day',
+        },
+        daily: r.days.map((d) => ({
+          date: d.date,
+          values: d.values,
+          most_active_hour: d.mostActiveHour,
+          utc_day_import: d.utcDayImport,
+          late_snapshot: d.lateSnapshot,
+          provenance: d.provenance,
+        })),
+        monthly: r.months.map((m) => ({ month: m.key, from: m.from, to: m.to, complete: m.complete, closed: m.closed, values: m.values, most_active_hour: m.mostActiveHour, utc_day_import: m.utcDayImport, late_snapshot: m.lateSnapshot })),
+        ranges: r.ranges.map((m) => ({ from: m.from, to: m.to, complete: m.complete, closed: m.closed, values: m.values, most_active_hour: m.mostActiveHour, utc_day_import: m.utcDayImport, late_snapshot: m.lateSnapshot })),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}
+
+/** Write a file so that a reader never sees it half-written. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, text, 'utf8');
+  await fs.rename(tmp, file);
+}
+
+export async function writeDataFiles(report: OrgReport, orgDir: string): Promise<void> {
+  const dir = path.join(orgDir, 'data');
+  await fs.mkdir(dir, { recursive: true });
+  await writeAtomic(path.join(dir, 'daily.csv'), dailyCsv(report));
+  await writeAtomic(path.join(dir, 'monthly.csv'), monthlyCsv(report));
+  await writeAtomic(path.join(dir, 'hourly.csv'), hourlyCsv(report));
+  await writeAtomic(path.join(dir, 'metrics.json'), metricsJson(report));
+}

@@ -1,0 +1,28 @@
+// The results store's migrations, listed explicitly so that they run the same from sources
+// (tsx) and from the compiled build, without Knex scanning a directory.
+import type { Knex } from 'knex';
+import * as core from './001_core.ts';
+import * as deliveries from './002_deliveries.ts';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Append new migrations at the end; never reorder or rename one that has shipped. */
+export const MIGRATIONS: Array<[string, Migration]> = [
+  ['001_core', core],
+  ['002_deliveries', deliveries],
+];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  async getMigrations() {
+    return MIGRATIONS;
+  },
+  getMigrationName([name]) {
+    return name;
+  },
+  async getMigration([, m]) {
+    return m;
+  },
+};

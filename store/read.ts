@@ -1,0 +1,120 @@
+// Reading an org's whole history back out of the results store as an OrgReport: the input of
+// the exports, the site and the digests. Month and range values are derived here (METRICS.md §6).
+import type { Db } from '../db/connect.ts';
+import { DAILY_KEYS, kindOf, type MetricKey } from '../metrics/definitions.ts';
+import { daysBetween, localDay, monthFirst, monthLast, monthOf } from '../metrics/days.ts';
+import type { DayRow, HourlyRow, OrgInfo, OrgReport, PeriodRow, Provenance, Source, Values } from '../metrics/report.ts';
+
+/** The hour with most inbound + outbound messages; ties to the earliest; none without messages (METRICS.md §4). */
+export function mostActiveHour(hours: Iterable<{ hour: number; inbound: number; outbound: number }>): number | null {
+  const sums = new Array<number>(24).fill(0);
+  for (const h of hours) sums[h.hour] += h.inbound + h.outbound;
+  let best: number | null = null;
+  for (let h = 0; h < 24; h++) if (sums[h] > 0 && (best === null || sums[h] > sums[best])) best = h;
+  return best;
+}
+
+/** Values of a period from its days (§6): sums of events, last day's snapshots, stored distincts. */
+export function periodValues(days: DayRow[], distinct: Partial<Record<MetricKey, number | null>>): Values {
+  const v: Values = {};
+  const last = days[days.length - 1];
+  for (const key of DAILY_KEYS) {
+    const kind = kindOf(key);
+    if (kind === 'snapshot') v[key] = last?.values[key] ?? null;
+    else if (kind === 'distinct') v[key] = distinct[key] ?? null;
+    else {
+      let sum = 0;
+      let known = days.length > 0;
+      for (const d of days) {
+        const x = d.values[key];
+        if (x === null || x === undefined) known = false;
+        else sum += x;
+      }
+      v[key] = known ? sum : null;
+    }
+  }
+  return v;
+}
+
+export async function readOrgReport(store: Db, orgId: number, now: Date): Promise<OrgReport> {
+  const o = await store('orgs').where({ org_id: orgId }).first();
+  if (!o) throw new Error(`organization ${orgId} is not in the results store`);
+  const org: OrgInfo = {
+    id: Number(o.org_id),
+    shortcode: o.shortcode,
+    name: o.name,
+    timezone: o.timezone,
+    timezoneIsFallback: o.timezone_is_fallback,
+    email: o.email,
+    bookmarks: o.bookmarks ?? {},
+  };
+  const valueRows = await store('daily_values')
+    .where({ org_id: orgId })
+    .orderBy('day')
+    .select('day', 'metric', 'value', 'source', 'computed_at', 'late', 'run_id', 'definition_version');
+  const hourly: HourlyRow[] = (
+    await store('hourly_values').where({ org_id: orgId }).orderBy(['day', 'hour']).select('day', 'hour', 'inbound', 'outbound')
+  ).map((h) => ({ date: h.day, hour: Number(h.hour), inbound: Number(h.inbound), outbound: Number(h.outbound) }));
+  const hoursByDay = new Map<string, HourlyRow[]>();
+  for (const h of hourly) {
+    const list = hoursByDay.get(h.date) ?? [];
+    list.push(h);
+    hoursByDay.set(h.date, list);
+  }
+
+  const byDay = new Map<string, DayRow>();
+  for (const r of valueRows) {
+    let d = byDay.get(r.day);
+    if (!d) {
+      d = { date: r.day, values: {}, mostActiveHour: null, provenance: {}, utcDayImport: false, lateSnapshot: false };
+      byDay.set(r.day, d);
+    }
+    const key = r.metric as MetricKey;
+    d.values[key] = r.value === null ? null : Number(r.value);
+    const p: Provenance = { source: r.source as Source, computedAt: new Date(r.computed_at).toISOString(), runId: r.run_id === null ? null : Number(r.run_id), definitionVersion: r.definition_version };
+    if (r.late) p.late = true;
+    d.provenance[key] = p;
+    if (r.source === 'glific_stats') d.utcDayImport = true;
+    if (r.late) d.lateSnapshot = true;
+  }
+  const days = [...byDay.values()].sort((a, b) => a.date.localeCompare(b.date));
+  for (const d of days) {
+    for (const key of DAILY_KEYS) if (!(key in d.values)) d.values[key] = null;
+    d.mostActiveHour = mostActiveHour(hoursByDay.get(d.date) ?? []);
+  }
+
+  const today = localDay(now, org.timezone);
+  const periodRows = await store('period_values').where({ org_id: orgId }).select('kind', 'period_from', 'period_to', 'metric', 'value');
+  const distinctOf = (kind: string, from: string, to: string) => {
+    const out: Partial<Record<MetricKey, number | null>> = {};
+    for (const r of periodRows) if (r.kind === kind && r.period_from === from && r.period_to === to) out[r.metric as MetricKey] = r.value === null ? null : Number(r.value);
+    return out;
+  };
+  const derive = (kind: 'month' | 'range', key: string, from: string, to: string): PeriodRow => {
+    const span = daysBetween(from, to);
+    const inside = span.map((d) => byDay.get(d)).filter((d): d is DayRow => !!d);
+    return {
+      kind,
+      key,
+      from,
+      to,
+      values: periodValues(inside, distinctOf(kind, from, to)),
+      mostActiveHour: mostActiveHour(span.flatMap((d) => hoursByDay.get(d) ?? [])),
+      closed: to < today,
+      complete: inside.length === span.length,
+      utcDayImport: inside.some((d) => d.utcDayImport),
+      lateSnapshot: inside.some((d) => d.lateSnapshot),
+    };
+  };
+  const months = [...new Set(days.map((d) => monthOf(d.date)))].sort().map((m) => derive('month', m, monthFirst(m), monthLast(m)));
+  const rangeKeys = new Map<string, [string, string]>();
+  for (const r of periodRows) if (r.kind === 'range') rangeKeys.set(`${r.period_from}_${r.period_to}`, [r.period_from, r.period_to]);
+  const ranges = [...rangeKeys.entries()].sort().map(([k, [f, t]]) => derive('range', k, f, t));
+
+  let dataCutoff: string | null = null;
+  if (days.length) {
+    const { rows } = await store.raw<{ rows: Array<{ cutoff: Date }> }>(`SELECT ((?::date + 1)::timestamp AT TIME ZONE ?) AS cutoff`, [days[days.length - 1].date, org.timezone]);
+    dataCutoff = rows[0].cutoff.toISOString();
+  }
+  return { org, dataCutoff, generatedAt: now.toISOString(), days, months, ranges, hourly };
+}

@@ -1,0 +1,139 @@
+// Writing one org's computed values: one transaction per org and run, every value under its
+// unique key, so a rerun replaces and never duplicates, and a failure leaves the period as it was.
+import type { Knex } from 'knex';
+import { DEFINITION_VERSION, DAILY_KEYS, kindOf, type MetricKey } from '../metrics/definitions.ts';
+import { FAMILY, countable, type OrgComputation } from '../metrics/compute.ts';
+
+/** A snapshot captured more than this long after its day ended is marked late (METRICS.md §3). */
+export const LATE_SNAPSHOT_MS = 24 * 3600 * 1000;
+
+export interface WriteOptions {
+  runId: number;
+  now: Date;
+  /** Replace snapshot values captured by earlier runs. */
+  recapture: boolean;
+}
+
+interface ValueRow {
+  org_id: number;
+  day: string;
+  metric: string;
+  value: number | null;
+  source: string;
+  computed_at: Date;
+  late: boolean;
+  run_id: number;
+  definition_version: number;
+}
+
+async function insertChunks(trx: Knex.Transaction, sql: (rows: string) => string, rows: unknown[][], cols: number): Promise<void> {
+  const CHUNK = 1000;
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const part = rows.slice(i, i + CHUNK);
+    const values = part.map(() => `(${new Array(cols).fill('?').join(', ')})`).join(', ');
+    await trx.raw(sql(values), part.flat() as Knex.RawBinding[]);
+  }
+}
+
+export async function writeOrgComputation(trx: Knex.Transaction, c: OrgComputation, opts: WriteOptions): Promise<number> {
+  const orgId = c.window.orgId;
+  const rows: ValueRow[] = [];
+  for (const d of c.days) {
+    for (const key of DAILY_KEYS) {
+      const raw = d.values[key];
+      const base = { org_id: orgId, day: d.day, metric: key, computed_at: opts.now, run_id: opts.runId, definition_version: DEFINITION_VERSION };
+      if (raw !== undefined) {
+        const snapshot = kindOf(key) === 'snapshot';
+        const late = snapshot && d.dayEnd !== null && opts.now.getTime() - d.dayEnd.getTime() > LATE_SNAPSHOT_MS;
+        rows.push({ ...base, value: raw, source: snapshot ? 'snapshot' : 'raw', late });
+      } else if (d.imported[key] !== undefined) {
+        rows.push({ ...base, value: d.imported[key]!, source: 'glific_stats', late: false });
+      }
+    }
+  }
+  // Raw values replace anything. Imported ones never replace a raw or snapshot value. A
+  // captured snapshot is kept unless the run asks to recapture it.
+  await insertChunks(
+    trx,
+    (values) => `
+      INSERT INTO daily_values (org_id, day, metric, value, source, computed_at, late, run_id, definition_version)
+      VALUES ${values}
+      ON CONFLICT (org_id, day, metric) DO UPDATE
+        SET value = EXCLUDED.value, source = EXCLUDED.source, computed_at = EXCLUDED.computed_at,
+            late = EXCLUDED.late, run_id = EXCLUDED.run_id, definition_version = EXCLUDED.definition_version
+      WHERE NOT (EXCLUDED.source = 'glific_stats' AND daily_values.source <> 'glific_stats')
+        AND NOT (EXCLUDED.source = 'snapshot' AND daily_values.source = 'snapshot' AND NOT ${opts.recapture ? 'TRUE' : 'FALSE'})`,
+    rows.map((r) => [r.org_id, r.day, r.metric, r.value, r.source, r.computed_at, r.late, r.run_id, r.definition_version]),
+    9,
+  );
+
+  // Hourly rows of the countable days are replaced as a whole: an hour that lost its messages
+  // must not keep an old count.
+  const hourDays = c.days.filter((d) => countable('messages', d.day, c.countableFrom)).map((d) => d.day);
+  if (hourDays.length) {
+    await trx.raw(`DELETE FROM hourly_values WHERE org_id = ? AND day = ANY(?::date[])`, [orgId, hourDays]);
+    await insertChunks(
+      trx,
+      (values) => `INSERT INTO hourly_values (org_id, day, hour, inbound, outbound, run_id) VALUES ${values}`,
+      c.hourly.filter((h) => h.inbound + h.outbound > 0).map((h) => [orgId, h.day, h.hour, h.inbound, h.outbound, opts.runId]),
+      6,
+    );
+  }
+
+  for (const p of c.periods) {
+    for (const [metric, value] of Object.entries(p.values)) {
+      await trx.raw(
+        `INSERT INTO period_values (org_id, kind, period_from, period_to, metric, value, source, computed_at, run_id, definition_version)
+         VALUES (?, ?, ?, ?, ?, ?, 'raw', ?, ?, ?)
+         ON CONFLICT (org_id, kind, period_from, period_to, metric) DO UPDATE
+           SET value = EXCLUDED.value, source = EXCLUDED.source, computed_at = EXCLUDED.computed_at,
+               run_id = EXCLUDED.run_id, definition_version = EXCLUDED.definition_version`,
+        [orgId, p.spec.kind, p.spec.from, p.spec.to, metric, value, opts.now, opts.runId, DEFINITION_VERSION],
+      );
+    }
+  }
+
+  if (c.chain) await writeChain(trx, c, opts);
+  return rows.length;
+}
+
+/**
+ * Store the chain's end state. A full recomputation may also change conversation_windows of
+ * days outside the requested range that were computed before: those are corrected too.
+ */
+async function writeChain(trx: Knex.Transaction, c: OrgComputation, opts: WriteOptions): Promise<void> {
+  const orgId = c.window.orgId;
+  const chain = c.chain!;
+  const requested = new Set(c.days.map((d) => d.day));
+  const { rows } = await trx.raw<{ rows: Array<{ day: string; first: string | null; last: string }> }>(
+    `SELECT d.day::text AS day FROM daily_values d
+      WHERE d.org_id = ? AND d.metric = 'conversation_windows' AND d.source = 'raw'
+        AND (?::timestamptz IS NULL OR d.day >= (?::timestamptz AT TIME ZONE ?)::date)
+        AND d.day < (?::timestamptz AT TIME ZONE ?)::date`,
+    [orgId, chain.plan.from, chain.plan.from, c.window.tz, chain.plan.to, c.window.tz],
+  );
+  for (const r of rows) {
+    if (requested.has(r.day) || !countable(FAMILY.conversation_windows, r.day, c.countableFrom)) continue;
+    await trx.raw(`UPDATE daily_values SET value = ?, computed_at = ?, run_id = ? WHERE org_id = ? AND day = ? AND metric = 'conversation_windows'`, [
+      chain.openings.get(r.day) ?? 0,
+      opts.now,
+      opts.runId,
+      orgId,
+      r.day,
+    ]);
+  }
+  await trx.raw(`DELETE FROM conversation_chain_state WHERE org_id = ?`, [orgId]);
+  await insertChunks(
+    trx,
+    (values) => `INSERT INTO conversation_chain_state (org_id, contact_id, last_opened_us) VALUES ${values}`,
+    [...chain.state].map(([contact, us]) => [orgId, contact, us]),
+    3,
+  );
+  await trx.raw(
+    `INSERT INTO conversation_chains (org_id, chained_until, updated_at, run_id) VALUES (?, ?, ?, ?)
+     ON CONFLICT (org_id) DO UPDATE SET chained_until = EXCLUDED.chained_until, updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id`,
+    [orgId, chain.plan.to, opts.now, opts.runId],
+  );
+}
+
+export type { MetricKey };

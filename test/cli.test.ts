@@ -1,0 +1,111 @@
+// The command as an operator or a script meets it: exit codes, one-line errors, and bad input
+// that changes nothing; the data files of INTERFACE.md.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connect, type Db } from '../db/connect.ts';
+import { GlificFixture } from '../glific/fixture.ts';
+import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
+import { DAILY_KEYS } from '../metrics/definitions.ts';
+
+const BIN = path.resolve('bin/glific-reports.js');
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: os.tmpdir(), ...env }, cwd: os.tmpdir() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('glific-reports run', () => {
+  let db: TestDatabase;
+  let admin: Db;
+  let env: Record<string, string>;
+  let out: string;
+  beforeAll(async () => {
+    db = await createTestDatabase('cli');
+    admin = connect({ url: db.url });
+    const fx = await GlificFixture.create(admin);
+    const org = await fx.org({ shortcode: 'acme', name: 'Acme, "the" NGO', timezone: 'Asia/Kolkata' });
+    const c = await fx.contact(org.id, { insertedAt: '2026-03-01 00:00:00' });
+    await fx.message(org.id, { contactId: c, flow: 'inbound', insertedAt: '2026-03-02 10:00:00' });
+    await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: '2026-03-02 10:05:00' });
+    await fx.org({ shortcode: 'sleepy', isActive: false, status: 'inactive' });
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-cli-'));
+    env = { GLIFIC_DATABASE_URL: db.url, REPORTS_OUTPUT_DIR: out };
+  });
+  afterAll(async () => {
+    await admin?.destroy();
+    await db?.drop();
+    fs.rmSync(out, { recursive: true, force: true });
+  });
+
+  const storeExists = async () => (await sql(db.url, `SELECT 1 FROM pg_namespace WHERE nspname = 'glific_reports'`)).rowCount === 1;
+
+  it.each([
+    [['run', 'range', '--from', '2026-02-30', '--to', '2026-03-02'], /--from must be a real calendar day/],
+    [['run', 'range', '--from', '2026-3-1', '--to', '2026-03-02'], /--from must be a real calendar day/],
+    [['run', 'range', '--from', '2026-03-05', '--to', '2026-03-02'], /--from 2026-03-05 is after --to 2026-03-02/],
+    [['run', 'range', '--from', '2026-03-01', '--to', '2999-01-01'], /--to 2999-01-01 is in the future/],
+    [['run', 'range', '--from', '2026-03-01'], /needs both --from/],
+    [['run', 'daily', '--date', '2026-13-01'], /--date must be a real calendar day/],
+    [['run', 'monthly', '--month', '2026-3'], /--month must be YYYY-MM/],
+    [['run', 'daily', '--org', 'nope', '--org', 'acme'], /unknown organization shortcode: nope/],
+    [['run', 'daily', '--bogus'], /Unknown option '--bogus'/],
+    [['run', 'weekly'], /run needs a job/],
+  ])('%j: exit 2, says what to fix, changes nothing', async (args, message) => {
+    const r = await cli(args as string[], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message as RegExp);
+    expect(r.stderr.startsWith('glific-reports: ')).toBe(true);
+    expect(await storeExists()).toBe(false);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+
+  it('an unreachable database: exit 2 naming it, without the password', async () => {
+    const r = await cli(['run', 'daily'], { ...env, GLIFIC_DATABASE_URL: 'postgres://u:secretpw@127.0.0.1:1/x' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot connect to GLIFIC_DATABASE_URL/);
+    expect(r.stderr).not.toContain('secretpw');
+  });
+
+  it('a bad configuration value: exit 2', async () => {
+    const r = await cli(['run', 'daily'], { ...env, REPORTS_CATCHUP_DAYS: 'soon' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/REPORTS_CATCHUP_DAYS/);
+  });
+
+  it('runs a range, prints a JSON summary and writes the data files', async () => {
+    const r = await cli(['run', 'range', '--from', '2026-03-01', '--to', '2026-03-03', '--no-site', '--no-email', '--json'], env);
+    expect(r.stderr).not.toMatch(/failed/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.orgs).toEqual([expect.objectContaining({ shortcode: 'acme', status: 'succeeded', from: '2026-03-01', to: '2026-03-03' })]);
+    const data = path.join(out, 'site', 'acme', 'data');
+    const daily = fs.readFileSync(path.join(data, 'daily.csv'), 'utf8');
+    const lines = daily.split('\r\n');
+    expect(lines[0]).toBe(['date', ...DAILY_KEYS, 'most_active_hour'].join(','));
+    expect(lines).toHaveLength(5); // header, 3 days, final empty string after the last CRLF
+    const row = Object.fromEntries(lines[0].split(',').map((k, i) => [k, lines[2].split(',')[i]]));
+    expect(row).toMatchObject({ date: '2026-03-02', inbound_messages: '1', outbound_messages: '1', conversation_windows: '1', most_active_hour: '15' });
+    expect(fs.readFileSync(path.join(data, 'hourly.csv'), 'utf8')).toBe('date,hour,inbound,outbound\r\n2026-03-02,15,1,1\r\n');
+    // no month is complete yet
+    expect(fs.readFileSync(path.join(data, 'monthly.csv'), 'utf8').split('\r\n')).toHaveLength(2);
+    const json = JSON.parse(fs.readFileSync(path.join(data, 'metrics.json'), 'utf8'));
+    expect(json.organization).toMatchObject({ shortcode: 'acme', name: 'Acme, "the" NGO', timezone: 'Asia/Kolkata' });
+    expect(json.daily[1].provenance.inbound_messages).toMatchObject({ source: 'raw', definitionVersion: 1 });
+    expect(json.daily[1].provenance.total_contacts).toMatchObject({ source: 'snapshot', late: true });
+  });
+
+  it('status lists the runs', async () => {
+    const r = await cli(['status', '--json'], env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).runs[0]).toMatchObject({ org: 'acme', job: 'range', status: 'succeeded' });
+  });
+});

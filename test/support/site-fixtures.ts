@@ -1,0 +1,156 @@
+// Hand-made OrgReport data for the site and chart tests and the site benchmark: deterministic,
+// plausible numbers, no database.
+import type { DayRow, HourlyRow, OrgReport, PeriodRow, Provenance, Values } from '../../metrics/report.ts';
+import { DAILY_KEYS, DEFINITION_VERSION, EVENT_KEYS, SNAPSHOT_KEYS, type MetricKey } from '../../metrics/definitions.ts';
+import { addDays, eachDate, lastOfMonth, firstOfMonth } from '../../charts/calendar.ts';
+
+function rng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 0x1_0000_0000;
+  };
+}
+
+export interface FixtureOptions {
+  shortcode: string;
+  name: string;
+  id?: number;
+  timezone?: string;
+  timezoneIsFallback?: boolean;
+  bookmarks?: Record<string, string>;
+  from: string;
+  to: string;
+  /** Days (inclusive) imported from Glific's stats (UTC days). */
+  statsImportUntil?: string;
+  /** Days whose snapshot was captured late. */
+  lateDays?: string[];
+  /** Local date of "today" for month closedness; default the day after `to`. */
+  today?: string;
+  seed?: number;
+  ranges?: Array<[string, string]>;
+  /** Override values of chosen days. */
+  overrides?: Record<string, Values>;
+}
+
+const prov = (source: Provenance['source'], date: string, late = false): Provenance => ({
+  source, computedAt: `${addDays(date, 1)}T00:05:00.000Z`, runId: 1, definitionVersion: DEFINITION_VERSION, ...(late ? { late: true } : {}),
+});
+
+export function fixtureReport(o: FixtureOptions): OrgReport {
+  const rand = rng(o.seed ?? 7);
+  const days: DayRow[] = [];
+  const hourly: HourlyRow[] = [];
+  let total = 400;
+  let optedIn = 250;
+  let optedOut = 20;
+  for (const date of eachDate(o.from, o.to)) {
+    const imported = o.statsImportUntil !== undefined && date <= o.statsImportUntil;
+    const late = o.lateDays?.includes(date) ?? false;
+    const newC = Math.floor(5 + rand() * 20);
+    total += newC;
+    const ins = Math.floor(rand() * 10);
+    const outs = Math.floor(rand() * 3);
+    optedIn += ins;
+    optedOut += outs;
+    const inbound = Math.floor(50 + rand() * 150);
+    const outbound = Math.floor(inbound * (1 + rand()));
+    const started = Math.floor(10 + rand() * 40);
+    const v: Values = {
+      new_contacts: newC,
+      active_contacts: Math.floor(inbound / 3),
+      inbound_messages: inbound,
+      outbound_messages: outbound,
+      hsm_messages: Math.floor(outbound / 5),
+      error_messages: Math.floor(rand() * 5),
+      optins: ins,
+      optouts: outs,
+      flows_started: started,
+      flows_completed: Math.floor(started * (0.5 + rand() * 0.4)),
+      conversations: Math.floor(inbound / 4),
+      conversation_windows: Math.floor(inbound / 3.5),
+      total_contacts: total,
+      valid_contacts: total - 30,
+      invalid_contacts: 20,
+      blocked_contacts: 10,
+      opted_in_contacts: optedIn,
+      opted_out_contacts: optedOut,
+      non_opted_contacts: total - optedIn - optedOut,
+      contacts_in_flows: Math.floor(5 + rand() * 30),
+    };
+    const provenance: Partial<Record<MetricKey, Provenance>> = {};
+    if (imported) {
+      // Only the keys Glific's stats table fills; the rest stays unknown (METRICS.md §7).
+      for (const k of DAILY_KEYS) if (!['new_contacts', 'inbound_messages', 'outbound_messages', 'hsm_messages', 'conversations', 'flows_started', 'flows_completed'].includes(k)) v[k] = null;
+      for (const k of DAILY_KEYS) if (v[k] !== null) provenance[k] = prov('glific_stats', date);
+    } else {
+      for (const k of DAILY_KEYS) provenance[k] = (SNAPSHOT_KEYS as readonly string[]).includes(k) ? prov('snapshot', date, late) : prov('raw', date);
+    }
+    Object.assign(v, o.overrides?.[date] ?? {});
+    days.push({ date, values: v, mostActiveHour: null, provenance, utcDayImport: imported, lateSnapshot: late });
+    if (!imported) {
+      let left = inbound;
+      let leftOut = outbound;
+      let best = -1;
+      let bestN = -1;
+      for (let h = 0; h < 24; h++) {
+        const weight = h >= 8 && h <= 20 ? 1.6 : 0.3;
+        const i = h === 23 ? Math.min(left, 2) : Math.min(left, Math.floor((inbound / 24) * weight * (0.5 + rand())) + (h === 13 ? Math.max(0, left - Math.floor(inbound / 2)) : 0));
+        const ob = h === 23 ? Math.min(leftOut, 2) : Math.min(leftOut, Math.floor((outbound / 24) * weight * (0.5 + rand())));
+        left -= i;
+        leftOut -= ob;
+        if (i + ob > 0) hourly.push({ date, hour: h, inbound: i, outbound: ob });
+        if (i + ob > bestN) { best = h; bestN = i + ob; }
+      }
+      days[days.length - 1].mostActiveHour = best;
+    }
+  }
+  const today = o.today ?? addDays(o.to, 1);
+  const months: PeriodRow[] = [];
+  const monthKeys = [...new Set(days.map((d) => d.date.slice(0, 7)))];
+  for (const key of monthKeys) months.push(periodOf(days, 'month', key, firstOfMonth(key), lastOfMonth(key), today));
+  const ranges = (o.ranges ?? []).map(([f, t]) => periodOf(days, 'range', `${f}_${t}`, f, t, today));
+  return {
+    org: {
+      id: o.id ?? 1,
+      shortcode: o.shortcode,
+      name: o.name,
+      timezone: o.timezone ?? 'Asia/Kolkata',
+      timezoneIsFallback: o.timezoneIsFallback ?? false,
+      email: null,
+      bookmarks: o.bookmarks ?? {},
+    },
+    dataCutoff: `${addDays(o.to, 1)}T00:00:00.000Z`,
+    generatedAt: `${addDays(o.to, 1)}T00:10:00.000Z`,
+    days,
+    months,
+    ranges,
+    hourly,
+  };
+}
+
+function periodOf(days: DayRow[], kind: 'month' | 'range', key: string, from: string, to: string, today: string): PeriodRow {
+  const inside = days.filter((d) => d.date >= from && d.date <= to);
+  const values: Values = {};
+  for (const k of EVENT_KEYS) {
+    const known = inside.map((d) => d.values[k]).filter((x): x is number => x !== null && x !== undefined);
+    values[k] = known.length ? known.reduce((a, b) => a + b, 0) : null;
+  }
+  // Distinct counts over a period are not sums; a plausible stand-in for fixtures.
+  const act = inside.map((d) => d.values.active_contacts).filter((x): x is number => x != null);
+  values.active_contacts = act.length ? Math.round(Math.max(...act) * 2.5) : null;
+  const conv = inside.map((d) => d.values.conversations).filter((x): x is number => x != null);
+  values.conversations = conv.length ? Math.round(conv.reduce((a, b) => a + b, 0) * 0.8) : null;
+  const last = inside[inside.length - 1];
+  for (const k of SNAPSHOT_KEYS) values[k] = last?.values[k] ?? null;
+  return {
+    kind, key, from, to, values,
+    mostActiveHour: null,
+    closed: to < today,
+    complete: inside.length === Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000) + 1,
+    utcDayImport: inside.some((d) => d.utcDayImport),
+    lateSnapshot: inside.some((d) => d.lateSnapshot),
+  };
+}
