@@ -1,0 +1,62 @@
+// Charts of conversations: billed by the BSP and derived 24-hour windows, per day and per month.
+import { LABELS } from '../metrics/definitions.ts';
+import type { OrgReport } from '../metrics/report.ts';
+import type { Chart } from './types.ts';
+import { dailyLines, groupedBars } from './shapes.ts';
+import { OKABE_ITO } from './palette.ts';
+import { dailyTable, extremes, longRows, total, type Window } from './series.ts';
+import { formatCount, formatMonth, formatSpan } from './numbers.ts';
+import { missingNote } from './wording.ts';
+
+const SERIES = [
+  { key: 'conversations' as const, label: 'Billed by the BSP', colour: OKABE_ITO.blue },
+  { key: 'conversation_windows' as const, label: '24-hour windows', colour: OKABE_ITO.orange },
+];
+
+export function conversationsDaily(w: Window): Chart {
+  const billed = extremes(w, 'conversations');
+  const windows = total(w, 'conversation_windows');
+  const span = formatSpan(w.from, w.to);
+  const description = !billed.max && windows.sum === null
+    ? `Conversations are not known for ${span}.`
+    : `${span}: ` +
+      (billed.min && billed.max ? `billed conversations per day ranged from ${formatCount(billed.min.value)} to ${formatCount(billed.max.value)}` : 'billed conversations not known') +
+      `; ${formatCount(windows.sum)} 24-hour conversation windows opened${missingNote(windows.missingDays)}.`;
+  const title = 'Conversations per day';
+  return {
+    id: 'conversations-daily',
+    title,
+    description,
+    spec: dailyLines({ title, description, yTitle: 'Conversations', series: SERIES, from: w.from, to: w.to, values: longRows(w, SERIES) }),
+    table: dailyTable(w, SERIES.map((s) => ({ key: s.key, label: LABELS[s.key] }))),
+  };
+}
+
+/** Up to the last 12 months ending with the month of `to`. */
+export function monthlyConversations(report: OrgReport, to: string): Chart {
+  const lastMonth = to.slice(0, 7);
+  const months = report.months
+    .filter((m) => m.key <= lastMonth)
+    .sort((a, b) => a.key.localeCompare(b.key))
+    .slice(-12);
+  const latest = months[months.length - 1];
+  const description = latest
+    ? `${formatMonth(latest.key)}${latest.closed ? '' : ' so far'}: ${formatCount(latest.values.conversations ?? null)} conversations billed by the BSP and ${formatCount(latest.values.conversation_windows ?? null)} 24-hour windows` +
+      (months.length > 1 ? `; ${months.length} months shown from ${formatMonth(months[0].key)}.` : '.')
+    : 'No monthly conversation figures yet.';
+  const title = 'Conversations per month';
+  return {
+    id: 'monthly-conversations',
+    title,
+    description,
+    spec: groupedBars({
+      title, description, xField: 'month', xTitle: 'Month', xOrder: months.map((m) => m.key), yTitle: 'Conversations',
+      series: SERIES,
+      values: months.flatMap((m) => SERIES.map((s) => ({ month: m.key, series: s.label, value: m.values[s.key] ?? null }))),
+    }),
+    table: {
+      columns: ['Month', ...SERIES.map((s) => LABELS[s.key])],
+      rows: months.map((m) => [m.closed ? m.key : `${m.key} (so far)`, ...SERIES.map((s) => m.values[s.key] ?? null)]),
+    },
+  };
+}

@@ -1,0 +1,254 @@
+// The job's entry to email: for each org, resolve recipients, claim the ledger rows that are
+// due, render the digest once, and send one message per recipient (or, without SMTP, write one
+// .eml preview per digest). Every recipient of every digest ends in an outcome; nothing is
+// dropped without a trace in the result, the log and the ledger.
+import type { Knex } from 'knex';
+import { mkdir, writeFile, rename } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import type { OrgReport } from '../metrics/report.ts';
+import { findPeriodRow, type DigestKind } from './digest.ts';
+import type { Chart } from './charts.ts';
+import { renderDigest, safeToken, type RenderedDigest } from './render.ts';
+import { digestMessage } from './message.ts';
+import { digestRecipients } from './recipients.ts';
+import { claimDeliveries, ensureDeliveries, finishDelivery, readDeliveries, type Delivery, type DigestKey } from './ledger.ts';
+import { DEFAULT_RETRY, realSleep, sendWithRetry, smtpTransport, type RetryPolicy, type Sleep, type Transport } from './smtp.ts';
+
+export interface SendDigestsOptions {
+  reports: OrgReport[];
+  kind: 'daily' | 'monthly';
+  /** the period per org shortcode: 'YYYY-MM-DD' for daily, 'YYYY-MM' for monthly */
+  periods: Record<string, string>;
+  reportsDb: Knex;
+  /** Glific DB, read-only: to read default recipients */
+  glificDb: Knex;
+  /** unset: write .eml previews to <outputDir>/mail/<shortcode>/<daily|monthly>-<period>.eml */
+  smtpUrl?: string;
+  outputDir: string;
+  /** REPORTS_SITE_URL */
+  siteUrl: string;
+  /** REPORTS_EMAIL_FROM */
+  from: string;
+  resend?: boolean;
+  now: Date;
+  log?: (event: string, fields: Record<string, unknown>) => void;
+  retry?: { attempts: number; baseDelayMs: number };
+  /** Names this run's claims in the ledger; default host-pid-random. */
+  runId?: string;
+  /** A claim older than this is taken to be a crashed run's and is taken over (default 30 min). */
+  staleClaimMs?: number;
+  /** The charts of a digest, e.g. from charts/; default: mail/charts.ts. */
+  chartsFor?: (report: OrgReport, kind: DigestKind, period: string) => Chart[];
+  renderSvg?: (chart: Chart) => Promise<string>;
+  sleep?: Sleep;
+}
+
+export interface DigestOutcome {
+  shortcode: string;
+  kind: string;
+  period: string;
+  recipient: string;
+  status: 'sent' | 'previewed' | 'skipped' | 'pending' | 'failed';
+  messageId?: string;
+  error?: string;
+}
+
+export interface SendDigestsResult {
+  outcomes: DigestOutcome[];
+  permanentFailures: number;
+  pending: number;
+}
+
+export const DEFAULT_STALE_CLAIM_MS = 30 * 60 * 1000;
+
+const PERIOD_FORMAT: Record<DigestKind, RegExp> = { daily: /^\d{4}-\d{2}-\d{2}$/, monthly: /^\d{4}-\d{2}$/ };
+
+/** Where the preview of a digest is written (INTERFACE.md output layout). */
+export function previewPath(outputDir: string, shortcode: string, kind: DigestKind, period: string): string {
+  return path.join(outputDir, 'mail', safeToken(shortcode), `${kind}-${safeToken(period)}.eml`);
+}
+
+interface Run {
+  opts: SendDigestsOptions;
+  runId: string;
+  retry: RetryPolicy;
+  log: NonNullable<SendDigestsOptions['log']>;
+  transport?: Transport;
+  /** Set once the SMTP server could not be reached even after retries. */
+  unreachable?: string;
+}
+
+export async function sendDigests(opts: SendDigestsOptions): Promise<SendDigestsResult> {
+  const run: Run = {
+    opts,
+    runId: opts.runId ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`.slice(0, 64),
+    retry: opts.retry ?? DEFAULT_RETRY,
+    log: opts.log ?? (() => {}),
+    transport: opts.smtpUrl ? smtpTransport(opts.smtpUrl) : undefined,
+  };
+  const outcomes: DigestOutcome[] = [];
+  try {
+    for (const report of opts.reports) {
+      const shortcode = report.org.shortcode;
+      const period = opts.periods[shortcode];
+      const base = { shortcode, kind: opts.kind, period: period ?? '' };
+      try {
+        outcomes.push(...(await digestForOrg(run, report, period)));
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        run.log('mail.digest_failed', { ...base, error });
+        outcomes.push({ ...base, recipient: '', status: 'failed', error });
+      }
+    }
+  } finally {
+    run.transport?.close();
+  }
+  return {
+    outcomes,
+    permanentFailures: outcomes.filter((o) => o.status === 'failed').length,
+    pending: outcomes.filter((o) => o.status === 'pending').length,
+  };
+}
+
+async function digestForOrg(run: Run, report: OrgReport, period: string | undefined): Promise<DigestOutcome[]> {
+  const { opts, log } = run;
+  const kind = opts.kind;
+  const shortcode = report.org.shortcode;
+  if (period === undefined) {
+    // The job names the orgs whose period is due; another org's report may ride along.
+    log('mail.no_period', { shortcode, kind });
+    return [{ shortcode, kind, period: '', recipient: '', status: 'skipped', error: 'no period given for this organization' }];
+  }
+  if (!PERIOD_FORMAT[kind].test(period)) {
+    throw new Error(`no valid ${kind} period given for ${shortcode}: ${JSON.stringify(period ?? null)}`);
+  }
+  const base = { shortcode, kind, period };
+  const row = findPeriodRow(report, kind, period);
+  if (!row) throw new Error(`the report of ${shortcode} holds no ${kind === 'daily' ? 'day' : 'month'} ${period}: digest not sent`);
+  if ('closed' in row && !row.closed) {
+    // METRICS.md §1: digests report closed periods only.
+    log('mail.period_open', base);
+    return [{ ...base, recipient: '', status: 'skipped', error: 'period not closed yet' }];
+  }
+
+  const { recipients, excluded } = await digestRecipients(opts.reportsDb, opts.glificDb, report.org, kind);
+  for (const x of excluded) log('mail.recipient_excluded', { ...base, recipient: x.email, reason: x.reason });
+  const emails = recipients.map((r) => r.email);
+
+  let rendered: RenderedDigest | undefined;
+  const render = async () =>
+    (rendered ??= await renderDigest(report, kind, period, {
+      siteUrl: opts.siteUrl,
+      from: opts.from,
+      charts: opts.chartsFor?.(report, kind, period),
+      renderSvg: opts.renderSvg,
+    }));
+
+  if (!run.transport) return preview(run, report, period, emails, await render());
+
+  if (emails.length === 0) {
+    log('mail.no_recipients', base);
+    return [{ ...base, recipient: '', status: 'skipped', error: 'no recipients' }];
+  }
+
+  const key: DigestKey = { org: shortcode, kind, period };
+  await ensureDeliveries(opts.reportsDb, key, emails, opts.now);
+  const claimed = await claimDeliveries(opts.reportsDb, key, emails, {
+    runId: run.runId,
+    now: opts.now,
+    staleClaimMs: opts.staleClaimMs ?? DEFAULT_STALE_CLAIM_MS,
+    resend: opts.resend ?? false,
+  });
+  const claimedSet = new Set(claimed.map((c) => c.recipient));
+  const outcomes: DigestOutcome[] = [];
+
+  // What this run does not send, and why.
+  for (const d of await readDeliveries(opts.reportsDb, key, emails.filter((e) => !claimedSet.has(e)))) {
+    outcomes.push(unclaimedOutcome(base, d));
+  }
+  if (claimed.length === 0) return outcomes;
+
+  let digest: RenderedDigest;
+  try {
+    digest = await render();
+  } catch (err) {
+    const error = `rendering failed: ${err instanceof Error ? err.message : String(err)}`;
+    for (const d of claimed) await finishDelivery(opts.reportsDb, d.id, run.runId, { status: 'pending', attempts: 0, now: opts.now, error });
+    log('mail.render_failed', { ...base, error });
+    // Left pending in the ledger for the next run, but this run failed: count it.
+    return [...outcomes, ...claimed.map((d) => ({ ...base, recipient: d.recipient, status: 'failed' as const, error }))];
+  }
+
+  for (const d of claimed) outcomes.push(await deliver(run, digest, key, d));
+  return outcomes;
+}
+
+function unclaimedOutcome(base: Omit<DigestOutcome, 'recipient' | 'status'>, d: Delivery): DigestOutcome {
+  const o = { ...base, recipient: d.recipient };
+  switch (d.status) {
+    case 'sent':
+      return { ...o, status: 'skipped', messageId: d.messageId ?? undefined, error: `already sent at ${d.sentAt?.toISOString() ?? '?'}` };
+    case 'failed':
+      // Not retried without --resend, but still reported: the recipient has not had it.
+      return { ...o, status: 'failed', error: `failed earlier and not retried (use resend): ${d.lastError ?? ''}`.trim() };
+    case 'sending':
+      return { ...o, status: 'skipped', error: `being sent by another run (${d.claimedBy ?? '?'})` };
+    default:
+      return { ...o, status: 'pending', error: d.lastError ?? undefined };
+  }
+}
+
+async function deliver(run: Run, digest: RenderedDigest, key: DigestKey, d: Delivery): Promise<DigestOutcome> {
+  const { opts, log } = run;
+  const base = { shortcode: key.org, kind: key.kind, period: key.period, recipient: d.recipient };
+  if (run.unreachable) {
+    const error = `not attempted: SMTP server unreachable earlier in this run (${run.unreachable})`;
+    await finishDelivery(opts.reportsDb, d.id, run.runId, { status: 'pending', attempts: 0, now: opts.now, error });
+    log('mail.pending', { ...base, error });
+    return { ...base, status: 'pending', error };
+  }
+  const message = digestMessage(digest, { from: opts.from, to: [d.recipient], siteUrl: opts.siteUrl, date: opts.now });
+  const r = await sendWithRetry(
+    run.transport!,
+    message,
+    run.retry,
+    (attempt, error, delayMs) => log('mail.retry', { ...base, attempt, error, delayMs }),
+    opts.sleep ?? realSleep,
+  );
+  if (r.ok) {
+    await finishDelivery(opts.reportsDb, d.id, run.runId, { status: 'sent', attempts: r.attempts, now: opts.now, messageId: r.messageId });
+    log('mail.sent', { ...base, messageId: r.messageId, attempts: r.attempts });
+    return { ...base, status: 'sent', messageId: r.messageId };
+  }
+  const status = r.permanent ? 'failed' : 'pending';
+  await finishDelivery(opts.reportsDb, d.id, run.runId, { status, attempts: r.attempts, now: opts.now, error: r.error, responseCode: r.responseCode });
+  if (r.unreachable) run.unreachable = r.error;
+  log(r.permanent ? 'mail.failed' : 'mail.pending', { ...base, error: r.error, responseCode: r.responseCode, attempts: r.attempts });
+  return { ...base, status, error: r.error };
+}
+
+/** Without SMTP: one .eml per digest, all recipients in To. Not a delivery: the ledger says 'previewed'. */
+async function preview(run: Run, report: OrgReport, period: string, emails: string[], digest: RenderedDigest): Promise<DigestOutcome[]> {
+  const { opts, log } = run;
+  const kind = opts.kind;
+  const shortcode = report.org.shortcode;
+  const base = { shortcode, kind, period };
+  const message = digestMessage(digest, { from: opts.from, to: emails, siteUrl: opts.siteUrl, date: opts.now });
+  const info = await nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail({
+    ...message,
+    // A preview with nobody to send to is still worth looking at.
+    envelope: { from: opts.from, to: emails.length > 0 ? emails : ['nobody@localhost'] },
+  });
+  const file = previewPath(opts.outputDir, shortcode, kind, period);
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, info.message as Buffer);
+  await rename(tmp, file);
+  await ensureDeliveries(opts.reportsDb, { org: shortcode, kind, period }, emails, opts.now, 'previewed');
+  log('mail.previewed', { ...base, file, recipients: emails.length });
+  if (emails.length === 0) return [{ ...base, recipient: '', status: 'previewed', messageId: info.messageId, error: 'no recipients' }];
+  return emails.map((recipient) => ({ ...base, recipient, status: 'previewed' as const, messageId: info.messageId }));
+}

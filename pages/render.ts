@@ -1,0 +1,103 @@
+// Handlebars rendering of page models. Every value from the Glific database goes through
+// Handlebars' escaping ({{ }} only; no triple-stash in any template). The only unescaped
+// insertions are our own CSS and chart SVGs that renderSvg produced and checked (SafeString).
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { DEFINITION_VERSION } from '../metrics/definitions.ts';
+import { renderSvg } from '../charts/render.ts';
+import type { ChartBlock, PageModel } from './model.ts';
+
+function templatesDir(): string {
+  // Source tree (pages/ next to templates/) or the built tree (dist/pages/).
+  for (const rel of ['../templates/site/', '../../templates/site/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(dir)) return dir;
+  }
+  throw new Error('templates/site not found');
+}
+
+interface Engine {
+  hb: typeof Handlebars;
+  pages: Record<PageModel['template'], Handlebars.TemplateDelegate>;
+  layout: Handlebars.TemplateDelegate;
+  css: string;
+  version: string;
+}
+
+let engine: Engine | undefined;
+
+function load(): Engine {
+  if (engine) return engine;
+  const dir = templatesDir();
+  const hb = Handlebars.create();
+  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  const files = readdirSync(dir).sort();
+  const hash = createHash('sha256');
+  const read = (f: string) => readFileSync(dir + f, 'utf8');
+  for (const f of files) hash.update(f).update(read(f));
+  for (const f of files.filter((f) => f.endsWith('.hbs'))) hb.registerPartial(f.slice(0, -4), read(f).replace(/\n$/, ''));
+  const compile = (f: string) => hb.compile(read(f), { strict: false, noEscape: false });
+  // Code that shapes pages and charts is part of a page's inputs too.
+  for (const folder of ['../charts/', '../pages/']) {
+    const d = fileURLToPath(new URL(folder, import.meta.url));
+    if (!existsSync(d)) continue;
+    for (const f of readdirSync(d).sort()) if (/\.(ts|js)$/.test(f)) hash.update(f).update(readFileSync(d + f));
+  }
+  engine = {
+    hb,
+    pages: { period: compile('period.hbs'), 'org-index': compile('org-index.hbs'), 'site-index': compile('site-index.hbs') },
+    layout: compile('layout.hbs'),
+    css: read('site.css').replace(/<\/style/gi, ''),
+    version: hash.digest('hex').slice(0, 16),
+  };
+  return engine;
+}
+
+/** Changes whenever a template, the CSS or the page/chart code changes: part of every page hash. */
+export function templateVersion(): string {
+  return load().version;
+}
+
+/** Element ids inside an SVG (clip paths, gradients) made unique per chart on a page. */
+function scopeIds(svg: string, prefix: string): string {
+  const ids = new Set<string>();
+  svg.replace(/\sid="([^"]+)"/g, (_, id: string) => (ids.add(id), ''));
+  if (!ids.size) return svg;
+  let out = svg;
+  for (const id of ids) {
+    const esc = id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(\\sid=")${esc}"`, 'g'), `$1${prefix}-${id}"`).replace(new RegExp(`url\\(#${esc}\\)`, 'g'), `url(#${prefix}-${id})`);
+  }
+  return out;
+}
+
+async function withSvgs(blocks: ChartBlock[]): Promise<Array<ChartBlock & { svg: Handlebars.SafeString }>> {
+  const out = [];
+  for (const b of blocks) {
+    const svg = await renderSvg(b.chart, { adaptive: true, withTitle: false });
+    out.push({ ...b, svg: new Handlebars.SafeString(scopeIds(svg, b.domId)) });
+  }
+  return out;
+}
+
+export async function renderPage(page: PageModel): Promise<string> {
+  const e = load();
+  let view: unknown = page;
+  if (page.template === 'period') view = { ...page, charts: await withSvgs(page.charts) };
+  else if (page.template === 'org-index') {
+    view = {
+      ...page,
+      charts30: { ...page.charts30, charts: await withSvgs(page.charts30.charts) },
+      charts90: { ...page.charts90, charts: await withSvgs(page.charts90.charts) },
+    };
+  }
+  const body = e.pages[page.template]({ page: view });
+  return e.layout({
+    page,
+    body: new e.hb.SafeString(body),
+    css: new e.hb.SafeString(e.css),
+    definitionVersion: DEFINITION_VERSION,
+  });
+}
