@@ -3,14 +3,14 @@
 // explained afterwards (plans only, not executed again).
 import fs from 'node:fs';
 import pg from 'pg';
-import { connect } from '../db/connect.ts';
+import { connectGlific } from '../db/connect.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
 import { planRun, runJob, type RunRequest } from '../jobs/run.ts';
 import { silentLog } from '../jobs/log.ts';
 
 const [glificUrl, reqJson, now, explainFile] = process.argv.slice(2);
 const req = JSON.parse(reqJson) as RunRequest;
-const glific = connect({ url: glificUrl, readOnly: true, statementTimeoutMs: 3_600_000 });
+const glific = connectGlific(glificUrl, { statementTimeoutMs: 3_600_000 });
 const store = connectStore(glificUrl);
 const queries: Array<{ sql: string; bindings: unknown[] }> = [];
 if (explainFile) glific.on('query', (q: { sql: string; bindings: unknown[] }) => queries.push({ sql: q.sql, bindings: q.bindings }));

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
-import { connect, withDatabase } from '../db/connect.ts';
+import { connectGlific, withDatabase } from '../db/connect.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
 import { planRun, runJob } from '../jobs/run.ts';
@@ -13,7 +13,7 @@ const [messages, reqJson, orgs = '20', days = '60'] = process.argv.slice(2);
 const server = await startEmbeddedPostgres({ parentDir: path.join(os.tmpdir(), `glific-reports-bench-${messages}-${orgs}-${days}`), persistent: true });
 try {
   const url = withDatabase(server.url, 'glific_bench');
-  const glific = connect({ url, readOnly: true });
+  const glific = connectGlific(url);
   const store = connectStore(url);
   if (process.env.FRESH) await store.raw('DROP SCHEMA IF EXISTS glific_reports CASCADE');
   await migrateStore(store);

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 import type { Config } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
-import { connect, redactUrl, withDatabase, type Db } from '../db/connect.ts';
+import { connectGlific, redactUrl, withDatabase, type Db } from '../db/connect.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
 import type { Log } from '../jobs/log.ts';
@@ -72,7 +72,7 @@ export async function openContext(config: Config, log: Log, opts: { migrate?: bo
     await embedded?.stop();
     throw err;
   }
-  const glific = connect({ url: glificUrl, readOnly: true, statementTimeoutMs: config.statementTimeoutMs, applicationName: 'glific-reports (read-only)' });
+  const glific = connectGlific(glificUrl, { statementTimeoutMs: config.statementTimeoutMs });
   const store = connectStore(storeUrl);
   const ctx: Context = {
     glific,

@@ -10,12 +10,18 @@ import { migrateStore } from '../store/connect.ts';
 import { publishStep, digestStep } from './steps.ts';
 import { runDemo } from '../jobs/demo.ts';
 import { printStatus } from './status.ts';
+import { runServe } from './serve.ts';
+import { commandSchedule, SCHEDULE_USAGE } from './schedule.ts';
+import { progressLog } from '../jobs/progress.ts';
+import { RunLocks, waitingClaims } from '../jobs/locks.ts';
 
 const USAGE = `usage:
   glific-reports run daily   [--date YYYY-MM-DD] [options]
   glific-reports run monthly [--month YYYY-MM]   [options]
   glific-reports run range   --from YYYY-MM-DD --to YYYY-MM-DD [options]
   glific-reports status [--json]
+  glific-reports serve [--port N] [--host ADDR]
+  ${SCHEDULE_USAGE}
   glific-reports demo            (what \`npm start\` runs)
 options: --org SHORTCODE (repeatable)  --no-site  --no-email  --resend  --recapture  --json`;
 
@@ -79,7 +85,8 @@ export function humanSummary(s: RunSummary): string {
   const lines = [`run ${s.job} (${s.trigger}): ${s.exitCode === 0 ? 'succeeded' : 'FAILED'}`];
   for (const o of s.orgs) {
     const period = o.from === o.to ? o.from : `${o.from} … ${o.to}`;
-    lines.push(`  ${o.status === 'succeeded' ? 'ok  ' : 'FAIL'} ${o.shortcode.padEnd(16)} ${period}${o.rows !== undefined ? `  ${o.rows} values` : ''}${o.error ? `  ${o.error}` : ''}`);
+    const late = o.late ? `  LATE (due ${o.dueAt})` : '';
+    lines.push(`  ${o.status === 'succeeded' ? 'ok  ' : 'FAIL'} ${o.shortcode.padEnd(16)} ${period}${o.rows !== undefined ? `  ${o.rows} values` : ''}${late}${o.error ? `  ${o.error}` : ''}`);
   }
   if (s.site) lines.push(`  site: ${JSON.stringify(s.site)}`);
   if (s.email) lines.push(`  email: ${JSON.stringify(s.email)}`);
@@ -93,16 +100,27 @@ async function commandRun(args: string[], config: Config, io: CliIo, log: Log): 
     const now = io.now();
     const plan = await planRun(req, { glific: ctx.glific, now, fallbackZone: config.timezoneFallback });
     await migrateStore(ctx.store);
-    const summary = await runJob(req, {
-      glific: ctx.glific,
-      store: ctx.store,
-      now,
-      log,
-      outputDir: config.outputDir,
-      fallbackZone: config.timezoneFallback,
-      publishSite: publishStep(config, log, now),
-      sendDigests: digestStep(config, log, now, ctx),
-    }, plan);
+    // On a terminal a progress bar; elsewhere the JSON log lines are the progress.
+    const bar = (io.stderr as NodeJS.WriteStream).isTTY ? progressLog(log, io.stderr, { orgs: plan.length }) : undefined;
+    const runLog: Log = bar ?? log;
+    const locks = await RunLocks.open(ctx.store);
+    let summary: RunSummary;
+    try {
+      summary = await runJob(req, {
+        glific: ctx.glific,
+        store: ctx.store,
+        now,
+        log: runLog,
+        outputDir: config.outputDir,
+        fallbackZone: config.timezoneFallback,
+        publishSite: publishStep(config, runLog, now),
+        sendDigests: digestStep(config, runLog, now, ctx),
+        claims: waitingClaims(locks, runLog),
+      }, plan);
+    } finally {
+      bar?.done();
+      await locks.close();
+    }
     io.stdout.write(req.json ? JSON.stringify(summary, null, 2) + '\n' : humanSummary(summary));
     return summary.exitCode;
   } finally {
@@ -123,8 +141,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'status':
         return await printStatus(rest, config, io, log);
       case 'schedule':
+        return await commandSchedule(rest, config, io, log);
       case 'serve':
-        throw new UsageError(`"${cmd}" is not available in this version yet`);
+        return await runServe(rest, config, io, log);
       case undefined:
       case 'help':
       case '--help':

@@ -1,4 +1,5 @@
-// `glific-reports status`: the last runs per organization and their outcome.
+// `glific-reports status`: the last runs per organization and their outcome, failures with
+// their message, what each org's schedule runs next and which periods are overdue.
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
@@ -6,6 +7,8 @@ import type { Log } from '../jobs/log.ts';
 import { openContext } from './context.ts';
 import { migrateStore } from '../store/connect.ts';
 import type { CliIo } from './main.ts';
+import { nextFireTime, periodOfFire, scheduleConfig } from '../jobs/schedule.ts';
+import { owedNow, scheduleZone } from '../jobs/scheduler.ts';
 
 export async function printStatus(args: string[], config: Config, io: CliIo, log: Log): Promise<number> {
   let json = false;
@@ -14,9 +17,26 @@ export async function printStatus(args: string[], config: Config, io: CliIo, log
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const cfg = scheduleConfig(io.env, config.catchupDays);
+  const now = io.now();
   const ctx = await openContext(config, log);
   try {
     await migrateStore(ctx.store);
+    const { orgs, owed } = await owedNow({ glific: ctx.glific, store: ctx.store, config: cfg, fallbackZone: config.timezoneFallback }, now, { ignoreBackoff: true });
+    const schedule = orgs.map((o) => {
+      const zone = scheduleZone(o, config.timezoneFallback);
+      const next = (job: 'daily' | 'monthly') => {
+        const at = nextFireTime(cfg[job], zone, now);
+        return at ? { at: at.toISOString(), period: periodOfFire(job, at, zone) } : null;
+      };
+      return {
+        org: o.shortcode,
+        zone,
+        problem: o.problem ?? null,
+        next: { daily: next('daily'), monthly: next('monthly') },
+        overdue: owed.filter((w) => w.orgId === o.id).map((w) => ({ job: w.job, from: w.from, to: w.to, dueAt: w.dueAt.toISOString() })),
+      };
+    });
     const runs = await ctx.store.raw(`
       SELECT * FROM (
         SELECT r.*, row_number() OVER (PARTITION BY r.shortcode ORDER BY r.started_at DESC, r.id DESC) AS n FROM runs r
@@ -30,12 +50,24 @@ export async function printStatus(args: string[], config: Config, io: CliIo, log
       startedAt: (r.started_at as Date).toISOString(),
       finishedAt: r.finished_at ? (r.finished_at as Date).toISOString() : null,
       rows: r.rows_written,
+      dueAt: r.due_at ? (r.due_at as Date).toISOString() : null,
+      late: !!r.late,
       error: r.error,
     }));
-    if (json) io.stdout.write(JSON.stringify({ runs: rows }, null, 2) + '\n');
+    const failures = rows.filter((r: { status: unknown }) => r.status === 'failed');
+    const overdue = schedule.reduce((n, o) => n + o.overdue.length, 0);
+    if (json) io.stdout.write(JSON.stringify({ now: now.toISOString(), schedule: { daily: cfg.daily.expr, monthly: cfg.monthly.expr, catchupDays: cfg.catchupDays }, runs: rows, failures, orgs: schedule, overdue }, null, 2) + '\n');
     else {
-      if (!rows.length) io.stdout.write('no runs yet\n');
-      for (const r of rows) io.stdout.write(`${String(r.org).padEnd(16)} ${String(r.job).padEnd(8)} ${String(r.period).padEnd(23)} ${String(r.status).padEnd(10)} ${r.startedAt}${r.error ? '  ' + r.error : ''}\n`);
+      io.stdout.write('last runs\n');
+      if (!rows.length) io.stdout.write('  no runs yet\n');
+      for (const r of rows) io.stdout.write(`  ${String(r.org).padEnd(16)} ${String(r.job).padEnd(8)} ${String(r.period).padEnd(23)} ${String(r.status).padEnd(10)} ${String(r.trigger).padEnd(9)} ${r.startedAt}${r.late ? '  late' : ''}${r.error ? '  ' + r.error : ''}\n`);
+      io.stdout.write(`\nschedule (daily "${cfg.daily.expr}", monthly "${cfg.monthly.expr}", each org's local time)\n`);
+      for (const o of schedule) {
+        const n = (x: { at: string; period: { from: string; to: string } } | null) => (x ? `${x.at} for ${x.period.from === x.period.to ? x.period.from : x.period.from.slice(0, 7)}` : 'never');
+        io.stdout.write(`  ${o.org.padEnd(16)} ${o.zone.padEnd(22)} next daily ${n(o.next.daily)}, monthly ${n(o.next.monthly)}${o.problem ? `  PROBLEM: ${o.problem}` : ''}\n`);
+        for (const w of o.overdue) io.stdout.write(`    OVERDUE ${w.job} ${w.from === w.to ? w.from : w.from.slice(0, 7)} (due ${w.dueAt})\n`);
+      }
+      io.stdout.write(`\n${failures.length} failed run(s) among the last shown, ${overdue} overdue period(s)\n`);
     }
     return 0;
   } finally {

@@ -30,12 +30,17 @@ export interface ConnectOptions {
   searchPath?: string;
   pool?: number;
   applicationName?: string;
+  /** work_mem for this connection's sessions, e.g. '64MB'. */
+  workMem?: string;
 }
 
 export function connect(opts: ConnectOptions): Db {
   const settings: string[] = [`SET TIME ZONE 'UTC'`];
   if (opts.readOnly) settings.push('SET default_transaction_read_only = on');
   if (opts.statementTimeoutMs) settings.push(`SET statement_timeout = ${Math.floor(opts.statementTimeoutMs)}`);
+  // Aggregations over a range of messages hash a few hundred thousand groups: the default 4 MB
+  // makes PostgreSQL sort them on disk instead.
+  if (opts.workMem) settings.push(`SET work_mem = '${opts.workMem.replace(/[^0-9a-zA-Z]/g, '')}'`);
   if (opts.searchPath) settings.push(`SET search_path TO ${opts.searchPath}`);
   return knexFactory({
     client: 'pg',
@@ -67,4 +72,9 @@ export function redactUrl(url: string): string {
   } catch {
     return '(unparseable URL)';
   }
+}
+
+/** The Glific database as the job uses it: read-only, bounded statements, room to aggregate. */
+export function connectGlific(url: string, opts: { statementTimeoutMs?: number; applicationName?: string } = {}): Db {
+  return connect({ url, readOnly: true, statementTimeoutMs: opts.statementTimeoutMs ?? 600_000, workMem: '64MB', applicationName: opts.applicationName ?? 'glific-reports (read-only)' });
 }

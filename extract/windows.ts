@@ -19,7 +19,7 @@ export interface OrgWindow extends OrgDays {
 /** Bindings shared by every scoped query; `glo`/`ghi` let the planner use messages(inserted_at). */
 export interface Scope {
   windows: OrgWindow[];
-  bindings: { ids: number[]; tzs: string[]; froms: string[]; tos: string[]; glo: string; ghi: string };
+  bindings: { ids: number[]; tzs: string[]; froms: string[]; tos: string[]; los: string[]; his: string[]; glo: string; ghi: string };
 }
 
 /** A UTC instant in the form of Glific's `timestamp without time zone` columns. */
@@ -45,23 +45,25 @@ export async function resolveWindows(db: Db, days: OrgDays[]): Promise<Scope> {
   const windows = days.map((d) => ({ ...d, lo: byId.get(d.orgId)!.lo, hi: byId.get(d.orgId)!.hi }));
   const glo = windows.length ? new Date(Math.min(...windows.map((w) => w.lo.getTime()))) : new Date(0);
   const ghi = windows.length ? new Date(Math.max(...windows.map((w) => w.hi.getTime()))) : new Date(0);
-  return { windows, bindings: { ids, tzs, froms, tos, glo: utcText(glo), ghi: utcText(ghi) } };
+  const los = windows.map((w) => utcText(w.lo));
+  const his = windows.map((w) => utcText(w.hi));
+  return { windows, bindings: { ids, tzs, froms, tos, los, his, glo: utcText(glo), ghi: utcText(ghi) } };
 }
 
 /**
- * CTEs every metric query starts with:
- * - `o`: one row per requested org: org_id, tz, d_from, d_to, lo, hi (lo/hi UTC, half-open);
+ * CTEs every metric query starts with. Both are inlined (NOT MATERIALIZED): a materialized CTE
+ * would keep PostgreSQL from scanning messages with parallel workers.
+ * - `o`: one row per requested org: org_id, tz, d_from, d_to, lo, hi (lo/hi UTC, half-open, as
+ *   resolved once by resolveWindows rather than converted again for every row);
  * - `sys`: the system contacts of those orgs (METRICS.md §2): the org's own contact and the
  *   simulator contacts, whose traffic never counts.
  */
 export const SCOPE_CTES = `
-  o AS (
-    SELECT r.org_id, r.tz, r.d_from, r.d_to,
-           (r.d_from::timestamp AT TIME ZONE r.tz) AT TIME ZONE 'UTC' AS lo,
-           ((r.d_to + 1)::timestamp AT TIME ZONE r.tz) AT TIME ZONE 'UTC' AS hi
-      FROM unnest(CAST(:ids AS bigint[]), CAST(:tzs AS text[]), CAST(:froms AS date[]), CAST(:tos AS date[])) AS r(org_id, tz, d_from, d_to)
+  o AS NOT MATERIALIZED (
+    SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:tzs AS text[]), CAST(:froms AS date[]), CAST(:tos AS date[]),
+                         CAST(:los AS timestamp[]), CAST(:his AS timestamp[])) AS r(org_id, tz, d_from, d_to, lo, hi)
   ),
-  sys AS (
+  sys AS NOT MATERIALIZED (
     SELECT c.id FROM contacts c JOIN o ON c.organization_id = o.org_id WHERE c.phone LIKE '9876543210%'
     UNION
     SELECT g.contact_id FROM organizations g JOIN o ON g.id = o.org_id WHERE g.contact_id IS NOT NULL

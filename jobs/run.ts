@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Db } from '../db/connect.ts';
 import { UsageError } from '../config/errors.ts';
+import { isIanaZone } from '../config/env.ts';
 import { listOrgs, type GlificOrg } from '../extract/orgs.ts';
 import { computeMetrics, type OrgComputation } from '../metrics/compute.ts';
 import type { PeriodSpec } from '../metrics/distinct.sql.ts';
@@ -48,6 +49,19 @@ export interface RunDeps {
   publishSite?: PublishStep;
   /** Sends or previews the digests (skipped with --no-email). */
   sendDigests?: PublishStep;
+  /** Who else is running these periods (jobs/locks.ts); without it the run takes no locks. */
+  claims?: RunClaims;
+  /** Asked between stages: true once the process has been told to stop (SIGTERM). */
+  shouldStop?: () => boolean;
+}
+
+/**
+ * Exclusive claims on (org, job, period) for the length of a run. `acquire` returns the planned
+ * orgs the run may go ahead with (a scheduler drops those another process holds or has done).
+ */
+export interface RunClaims {
+  acquire(plan: PlannedOrg[], job: JobKind): Promise<PlannedOrg[]>;
+  release(): Promise<void>;
 }
 
 export interface OrgOutcome {
@@ -59,6 +73,10 @@ export interface OrgOutcome {
   runId?: number;
   rows?: number;
   ms?: number;
+  /** when the schedule wanted this period done; set for scheduled and catch-up runs */
+  dueAt?: string;
+  /** run well after it was due (catch-up after downtime) */
+  late?: boolean;
 }
 
 export interface RunSummary {
@@ -112,28 +130,51 @@ export interface PlannedOrg {
   org: GlificOrg;
   from: string;
   to: string;
+  /** the fire time of the schedule this run answers (scheduler only) */
+  dueAt?: Date;
 }
 
 /** Everything that can be wrong with the request, found before anything is written. */
 export async function planRun(req: RunRequest, deps: Pick<RunDeps, 'glific' | 'now' | 'fallbackZone'>): Promise<PlannedOrg[]> {
   validateRequest(req);
   const orgs = await listOrgs(deps.glific, { shortcodes: req.orgs, fallbackZone: deps.fallbackZone });
-  return orgs.map((o) => ({ org: o, ...periodFor(req, o.timezone, deps.now) }));
+  // An org whose zone is unusable still gets a period (in the fallback zone), so that its run is
+  // recorded as failed with the reason while the other orgs go on.
+  return orgs.map((o) => ({ org: o, ...periodFor(req, o.problem || !isIanaZone(o.timezone) ? deps.fallbackZone : o.timezone, deps.now) }));
 }
 
 export async function runJob(req: RunRequest, deps: RunDeps, plan?: PlannedOrg[]): Promise<RunSummary> {
   const trigger = req.trigger ?? 'manual';
   const startedAt = deps.now.toISOString();
-  const planned = plan ?? (await planRun(req, deps));
+  const planned0 = plan ?? (await planRun(req, deps));
+  const planned = deps.claims ? await deps.claims.acquire(planned0, req.job) : planned0;
+  try {
+    return await runClaimed(req, deps, planned, trigger, startedAt);
+  } finally {
+    await deps.claims?.release();
+  }
+}
+
+// A late run is one started more than an hour after its fire time (a missed night, downtime).
+const LATE_AFTER_MS = 60 * 60 * 1000;
+
+async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[], trigger: Trigger, startedAt: string): Promise<RunSummary> {
   const outcomes = new Map<number, OrgOutcome>();
   const t0 = Date.now();
+  const stopped = () => !!deps.shouldStop?.();
 
   for (const p of planned) {
     if (p.org.timezoneIsFallback) deps.log('timezone.fallback', { org: p.org.shortcode, zone: p.org.timezone, why: 'organizations.timezone is NULL' });
+    const late = !!p.dueAt && deps.now.getTime() - p.dueAt.getTime() > LATE_AFTER_MS;
     const [run] = await deps.store('runs')
-      .insert({ job: req.job, trigger, org_id: p.org.id, shortcode: p.org.shortcode, period_from: p.from, period_to: p.to, status: 'running', started_at: deps.now, host: os.hostname(), pid: process.pid })
+      .insert({ job: req.job, trigger, org_id: p.org.id, shortcode: p.org.shortcode, period_from: p.from, period_to: p.to, status: 'running', started_at: deps.now, host: os.hostname(), pid: process.pid, due_at: p.dueAt ?? null, late })
       .returning('id');
-    outcomes.set(p.org.id, { shortcode: p.org.shortcode, from: p.from, to: p.to, status: 'failed', runId: Number(run.id ?? run) });
+    const o: OrgOutcome = { shortcode: p.org.shortcode, from: p.from, to: p.to, status: 'failed', runId: Number(run.id ?? run) };
+    if (p.dueAt) {
+      o.dueAt = p.dueAt.toISOString();
+      if (late) o.late = true;
+    }
+    outcomes.set(p.org.id, o);
   }
   const fail = async (org: GlificOrg, error: string) => {
     const o = outcomes.get(org.id)!;
@@ -143,8 +184,13 @@ export async function runJob(req: RunRequest, deps: RunDeps, plan?: PlannedOrg[]
     deps.log('org.failed', { org: org.shortcode, error });
   };
 
-  const good = planned.filter((p) => !p.org.problem);
+  const STOPPED = 'stopped before it finished (the process was asked to stop); the next run redoes it';
+  let good = planned.filter((p) => !p.org.problem);
   for (const p of planned) if (p.org.problem) await fail(p.org, p.org.problem);
+  if (stopped()) {
+    for (const p of good) await fail(p.org, STOPPED);
+    good = [];
+  }
 
   const compute = (batch: typeof good) =>
     withRetry(
@@ -169,6 +215,10 @@ export async function runJob(req: RunRequest, deps: RunDeps, plan?: PlannedOrg[]
       else {
         deps.log('compute.isolating', { error: errorText(err) });
         for (const p of good) {
+          if (stopped()) {
+            await fail(p.org, STOPPED);
+            continue;
+          }
           try {
             const one = await compute([p]);
             for (const [k, v] of one) results.set(k, v);
@@ -185,6 +235,11 @@ export async function runJob(req: RunRequest, deps: RunDeps, plan?: PlannedOrg[]
     const c = results.get(p.org.id);
     if (!c) continue;
     const o = outcomes.get(p.org.id)!;
+    if (stopped()) {
+      await fail(p.org, STOPPED);
+      continue;
+    }
+    const tStore = Date.now();
     try {
       const rows = await withRetry(() =>
         deps.store.transaction(async (trx) => {
@@ -195,7 +250,8 @@ export async function runJob(req: RunRequest, deps: RunDeps, plan?: PlannedOrg[]
             .onConflict('org_id')
             .merge();
           const n = await writeOrgComputation(trx, c, { runId: o.runId!, now: deps.now, recapture: !!req.recapture });
-          await trx('runs').where({ id: o.runId }).update({ status: 'succeeded', rows_written: n, finished_at: new Date() });
+          // Still running: it succeeds once its site and digests are out (below).
+          await trx('runs').where({ id: o.runId }).update({ rows_written: n, stored_at: new Date() });
           return n;
         }),
       );
@@ -203,7 +259,7 @@ export async function runJob(req: RunRequest, deps: RunDeps, plan?: PlannedOrg[]
       o.rows = rows;
       o.ms = Date.now() - t0;
       succeeded.push(p.org);
-      deps.log('org.stored', { org: p.org.shortcode, from: p.from, to: p.to, rows });
+      deps.log('org.stored', { org: p.org.shortcode, from: p.from, to: p.to, rows, ms: Date.now() - tStore });
     } catch (err) {
       await fail(p.org, errorText(err));
     }
@@ -225,7 +281,21 @@ export async function runJob(req: RunRequest, deps: RunDeps, plan?: PlannedOrg[]
     summary.email = r.summary;
     stepsOk &&= r.ok;
   }
-  summary.finishedAt = new Date().toISOString();
+  // A stored org whose site or digest step failed is a failed run: catch-up redoes it, and the
+  // delivery ledger keeps a redo from mailing anyone twice.
+  const finished = new Date();
+  const stored = succeeded.map((org) => outcomes.get(org.id)!);
+  if (stepsOk) {
+    if (stored.length) await deps.store('runs').whereIn('id', stored.map((o) => o.runId!)).update({ status: 'succeeded', finished_at: finished });
+  } else {
+    const error = `data stored, but the ${[summary.site && 'site', summary.email && 'email'].filter(Boolean).join('/') || 'publish'} step failed: ${JSON.stringify({ site: summary.site, email: summary.email })}`.slice(0, 2000);
+    for (const o of stored) {
+      o.status = 'failed';
+      o.error = error;
+    }
+    if (stored.length) await deps.store('runs').whereIn('id', stored.map((o) => o.runId!)).update({ status: 'failed', error, finished_at: finished });
+  }
+  summary.finishedAt = finished.toISOString();
   summary.exitCode = summary.orgs.every((o) => o.status === 'succeeded') && stepsOk ? 0 : 1;
   return summary;
 }

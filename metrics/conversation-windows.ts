@@ -8,6 +8,7 @@
 // one day of messages; any other run recomputes the chain from the earliest message still held,
 // which is what a full recomputation gives by definition.
 import type { Db } from '../db/connect.ts';
+import { copyRows } from '../extract/copy.ts';
 import { SCOPE_CTES, local, utcText, type Scope } from '../extract/windows.ts';
 import { MESSAGE_FAILED } from './messages.sql.ts';
 
@@ -51,16 +52,10 @@ export function chainContact(lastOpenUs: number | undefined, messages: Array<{ u
   return last;
 }
 
-interface Row {
-  org_id: number;
-  contact_id: number;
-  us: number;
-  day: string;
-}
-
 /**
  * Stream every planned org's chain messages in one ordered query; memory holds one contact's
- * run at a time, not the range.
+ * run at a time, not the range. Rows come through COPY: the chain reads every outbound message of
+ * the range, and COPY's text lines are several times cheaper to read than row objects.
  */
 export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): Promise<Map<number, ChainOutcome>> {
   const out = new Map<number, ChainOutcome>();
@@ -71,12 +66,12 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   const upper = new Date(Math.max(...plans.map((p) => p.to.getTime())));
   const sql = `
     WITH ${SCOPE_CTES},
-    ch AS (
+    ch AS NOT MATERIALIZED (
       SELECT * FROM unnest(CAST(:c_orgs AS bigint[]), CAST(:c_froms AS timestamp[]), CAST(:c_tos AS timestamp[])) AS c(org_id, c_from, c_to)
     )
-    SELECT m.organization_id AS org_id, m.contact_id,
-           (extract(epoch FROM m.inserted_at) * 1000000)::bigint AS us,
-           to_char(${local('m.inserted_at')}, 'YYYY-MM-DD') AS day
+    SELECT m.organization_id, m.contact_id,
+           (extract(epoch FROM m.inserted_at) * 1000000)::bigint,
+           ${local('m.inserted_at')}::date - DATE '1970-01-01'
       FROM messages m
       JOIN o ON o.org_id = m.organization_id
       JOIN ch ON ch.org_id = m.organization_id
@@ -95,6 +90,12 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   };
   if (lower) bindings.c_lo = utcText(lower);
 
+  const dayLabels = new Map<number, string>();
+  const label = (n: number) => {
+    let s = dayLabels.get(n);
+    if (!s) dayLabels.set(n, (s = new Date(n * 86_400_000).toISOString().slice(0, 10)));
+    return s;
+  };
   let curOrg = -1;
   let curContact = -1;
   let run: Array<{ us: number; day: string }> = [];
@@ -105,15 +106,18 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     if (last !== undefined) o.state.set(curContact, last);
     run = [];
   };
-  const stream = db.raw(sql, bindings).stream({ highWaterMark: 2000 } as never);
-  for await (const r of stream as unknown as AsyncIterable<Row>) {
-    if (r.org_id !== curOrg || r.contact_id !== curContact) {
+  // COPY takes no parameters: knex inlines the bindings as escaped literals.
+  const text = db.raw(sql, bindings).toQuery();
+  await copyRows(db, `COPY (${text}) TO STDOUT`, (f) => {
+    const org = Number(f[0]);
+    const contact = Number(f[1]);
+    if (org !== curOrg || contact !== curContact) {
       flush();
-      curOrg = r.org_id;
-      curContact = r.contact_id;
+      curOrg = org;
+      curContact = contact;
     }
-    run.push({ us: r.us, day: r.day });
-  }
+    run.push({ us: Number(f[2]), day: label(Number(f[3])) });
+  });
   flush();
   // Seeded contacts without messages in the range keep their opening.
   for (const o of out.values()) {

@@ -27,15 +27,21 @@ export interface HourRow {
 
 export async function messageCounts(db: Db, scope: Scope): Promise<HourRow[]> {
   const sql = `
-    WITH ${SCOPE_CTES}
-    SELECT m.organization_id AS org_id,
-           ${local('m.inserted_at')}::date AS day,
-           extract(hour FROM ${local('m.inserted_at')})::int AS hour,
-           count(*) FILTER (WHERE m.flow = 'inbound') AS inbound,
-           count(*) FILTER (WHERE m.flow = 'outbound') AS outbound,
-           count(*) FILTER (WHERE m.flow = 'outbound' AND m.is_hsm IS TRUE) AS hsm,
-           count(*) FILTER (WHERE ${MESSAGE_FAILED}) AS errors
-      FROM ${SCOPED_MESSAGES}
+    WITH ${SCOPE_CTES},
+    per_hour AS (
+      -- one zone conversion per row: the local hour is the only grouping key
+      SELECT m.organization_id AS org_id,
+             date_trunc('hour', ${local('m.inserted_at')}) AS local_hour,
+             count(*) FILTER (WHERE m.flow = 'inbound') AS inbound,
+             count(*) FILTER (WHERE m.flow = 'outbound') AS outbound,
+             count(*) FILTER (WHERE m.flow = 'outbound' AND m.is_hsm IS TRUE) AS hsm,
+             count(*) FILTER (WHERE ${MESSAGE_FAILED}) AS errors
+        FROM ${SCOPED_MESSAGES}
+       GROUP BY 1, 2
+    )
+    SELECT org_id, to_char(local_hour, 'YYYY-MM-DD') AS day, extract(hour FROM local_hour)::int AS hour,
+           sum(inbound)::int AS inbound, sum(outbound)::int AS outbound, sum(hsm)::int AS hsm, sum(errors)::int AS errors
+      FROM per_hour
      GROUP BY 1, 2, 3`;
   return (await db.raw<{ rows: HourRow[] }>(sql, scope.bindings)).rows;
 }

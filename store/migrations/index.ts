@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import * as core from './001_core.ts';
 import * as deliveries from './002_deliveries.ts';
+import * as runLedger from './003_run_ledger.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ interface Migration {
 export const MIGRATIONS: Array<[string, Migration]> = [
   ['001_core', core],
   ['002_deliveries', deliveries],
+  ['003_run_ledger', runLedger],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

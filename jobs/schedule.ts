@@ -1,0 +1,219 @@
+// When the scheduled jobs are due, per organization zone: cron fire times, the closed period each
+// fire reports on, and the periods owed after a gap (catch-up). Pure: the clock and the run
+// history come in as arguments.
+//
+// node-cron is used for parsing only. Its own matcher skips a wall time that does not exist (a
+// daily 02:30 job in America/New_York would never fire on the spring-forward day, and that day's
+// digest would never be owed). Here a wall time inside a DST gap fires at the same offset as
+// just before the gap (02:30 EST → 07:30Z = 03:30 EDT); a wall time that happens twice fires
+// once, at its first occurrence.
+import { parse as parseCronFields, validate as validateCron } from 'node-cron';
+import { UsageError } from '../config/errors.ts';
+import { addDays, addMonths, localDay, monthFirst, monthLast, monthOf } from '../metrics/days.ts';
+
+export type ScheduledJob = 'daily' | 'monthly';
+
+export interface CronSchedule {
+  expr: string;
+  minutes: number[];
+  hours: number[];
+  /** numbers, or 'L' for the last day of the month */
+  daysOfMonth: Array<number | 'L'>;
+  months: number[];
+  daysOfWeek: number[];
+}
+
+export interface ScheduleConfig {
+  daily: CronSchedule;
+  monthly: CronSchedule;
+  catchupDays: number;
+}
+
+export const DEFAULT_DAILY_CRON = '30 2 * * *';
+export const DEFAULT_MONTHLY_CRON = '0 3 1 * *';
+/** A period whose fire time is older than this when it is run is run as catch-up, i.e. late. */
+export const ON_TIME_MS = 10 * 60 * 1000;
+
+/** Parse a five-field cron expression (minute hour day-of-month month day-of-week). */
+export function parseCron(expr: string, name = 'cron expression'): CronSchedule {
+  const bad = (why: string) => new UsageError(`${name} "${expr}" ${why}; expected five fields, minute hour day-of-month month day-of-week, e.g. "${DEFAULT_DAILY_CRON}"`);
+  const trimmed = expr.trim();
+  if (trimmed.split(/\s+/).length !== 5) throw bad('does not have five fields');
+  let f;
+  try {
+    if (!validateCron(trimmed)) throw new Error('invalid');
+    f = parseCronFields(trimmed);
+  } catch (err) {
+    throw bad(`is not valid (${(err as Error).message})`);
+  }
+  const dom = f.dayOfMonth.map((v) => (v === 'L' ? 'L' : v));
+  if (dom.some((v) => typeof v === 'string' && v !== 'L')) throw bad('uses a day-of-month form that is not supported here (only numbers, ranges, steps and L)');
+  if (f.dayOfWeek.some((v) => typeof v !== 'number')) throw bad('uses a day-of-week form that is not supported here (only numbers, names, ranges and steps)');
+  return {
+    expr: trimmed,
+    minutes: [...f.minute].sort((a, b) => a - b),
+    hours: [...f.hour].sort((a, b) => a - b),
+    daysOfMonth: dom as Array<number | 'L'>,
+    months: f.month,
+    daysOfWeek: (f.dayOfWeek as number[]).map((d) => d % 7),
+  };
+}
+
+/** REPORTS_DAILY_CRON, REPORTS_MONTHLY_CRON and REPORTS_CATCHUP_DAYS; a bad value is a UsageError. */
+export function scheduleConfig(env: NodeJS.ProcessEnv, catchupDays: number): ScheduleConfig {
+  return {
+    daily: parseCron(env.REPORTS_DAILY_CRON || DEFAULT_DAILY_CRON, 'REPORTS_DAILY_CRON'),
+    monthly: parseCron(env.REPORTS_MONTHLY_CRON || DEFAULT_MONTHLY_CRON, 'REPORTS_MONTHLY_CRON'),
+    catchupDays,
+  };
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+function wallClock(instant: number, zone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
+  let fmt = formats.get(zone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    formats.set(zone, fmt);
+  }
+  const p: Record<string, number> = {};
+  for (const part of fmt.formatToParts(new Date(instant))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  return { y: p.year, mo: p.month, d: p.day, h: p.hour, mi: p.minute, s: p.second };
+}
+
+/** The zone's offset from UTC at an instant, in ms (local minus UTC). */
+function offsetAt(instant: number, zone: string): number {
+  const w = wallClock(instant, zone);
+  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * The instant of a local wall time in a zone. In a DST gap: the offset in force before the gap
+ * (so the time lands just after it); when it occurs twice: the first occurrence.
+ */
+export function zonedInstant(day: string, hour: number, minute: number, zone: string): Date {
+  const [y, mo, d] = day.split('-').map(Number);
+  const asUtc = Date.UTC(y, mo - 1, d, hour, minute);
+  const before = offsetAt(asUtc - 86_400_000, zone);
+  const after = offsetAt(asUtc + 86_400_000, zone);
+  const valid = [asUtc - before, asUtc - after].filter((t) => {
+    const w = wallClock(t, zone);
+    return w.h === hour && w.mi === minute && Date.UTC(w.y, w.mo - 1, w.d) === Date.UTC(y, mo - 1, d);
+  });
+  return new Date(valid.length ? Math.min(...valid) : asUtc - before);
+}
+
+function dayMatches(c: CronSchedule, day: string): boolean {
+  const [y, mo, d] = day.split('-').map(Number);
+  if (!c.months.includes(mo)) return false;
+  const last = Number(monthLast(day.slice(0, 7)).slice(8));
+  if (!c.daysOfMonth.some((v) => v === d || (v === 'L' && d === last))) return false;
+  return c.daysOfWeek.includes(new Date(Date.UTC(y, mo - 1, d)).getUTCDay());
+}
+
+/** Fire instants of a cron schedule in a zone, in (after, until], ascending. */
+export function fireTimes(c: CronSchedule, zone: string, after: Date, until: Date): Date[] {
+  const out = new Map<number, Date>();
+  const last = addDays(localDay(until, zone), 1);
+  for (let day = addDays(localDay(after, zone), -1); day <= last; day = addDays(day, 1)) {
+    if (!dayMatches(c, day)) continue;
+    for (const h of c.hours) {
+      for (const m of c.minutes) {
+        const t = zonedInstant(day, h, m, zone);
+        if (t > after && t <= until) out.set(t.getTime(), t);
+      }
+    }
+  }
+  return [...out.values()].sort((a, b) => a.getTime() - b.getTime());
+}
+
+/** The next fire instant after `after` (looks up to a year and a bit ahead), or null. */
+export function nextFireTime(c: CronSchedule, zone: string, after: Date): Date | null {
+  for (let span = 2; span <= 400; span *= 4) {
+    const [first] = fireTimes(c, zone, after, new Date(after.getTime() + span * 86_400_000));
+    if (first) return first;
+  }
+  return null;
+}
+
+/** The closed period a fire reports on: the local day, or month, before the one it fires in. */
+export function periodOfFire(job: ScheduledJob, fire: Date, zone: string): { from: string; to: string } {
+  const today = localDay(fire, zone);
+  if (job === 'daily') {
+    const d = addDays(today, -1);
+    return { from: d, to: d };
+  }
+  const m = addMonths(monthOf(today), -1);
+  return { from: monthFirst(m), to: monthLast(m) };
+}
+
+export interface ScheduledOrg {
+  id: number;
+  shortcode: string;
+  zone: string;
+}
+
+export interface PeriodHistory {
+  /** a run of this (org, job, period) has succeeded, whatever its trigger */
+  succeeded: boolean;
+  /** failed attempts so far, and when the last one ended */
+  failures: number;
+  lastFailedAt?: Date;
+}
+
+export interface Owed {
+  orgId: number;
+  shortcode: string;
+  zone: string;
+  job: ScheduledJob;
+  from: string;
+  to: string;
+  /** the fire time this period was due at */
+  dueAt: Date;
+  trigger: 'schedule' | 'catch-up';
+}
+
+export const periodKey = (orgId: number, job: string, from: string, to: string) => `${orgId}|${job}|${from}|${to}`;
+
+/** Wait before retrying a failed period: 5 min, doubling, at most 6 h. */
+export function retryDelayMs(failures: number): number {
+  return failures <= 0 ? 0 : Math.min(5 * 60_000 * 2 ** (failures - 1), 6 * 3_600_000);
+}
+
+/**
+ * Every (org, job, period) whose fire time lies in the catch-up window (now − catchupDays, now]
+ * and that has no successful run, oldest period first (daily before monthly on a tie). A period
+ * that failed recently waits for its retry delay unless `ignoreBackoff`.
+ */
+export function owedPeriods(
+  orgs: ScheduledOrg[],
+  cfg: ScheduleConfig,
+  now: Date,
+  history: (key: string) => PeriodHistory | undefined,
+  opts: { ignoreBackoff?: boolean } = {},
+): Owed[] {
+  const windowStart = new Date(now.getTime() - cfg.catchupDays * 86_400_000);
+  const out: Owed[] = [];
+  for (const org of orgs) {
+    for (const job of ['daily', 'monthly'] as const) {
+      const seen = new Set<string>();
+      for (const fire of fireTimes(cfg[job], org.zone, windowStart, now)) {
+        const p = periodOfFire(job, fire, org.zone);
+        const key = periodKey(org.id, job, p.from, p.to);
+        if (seen.has(key)) continue; // several fires for one period: the first one counts
+        seen.add(key);
+        const h = history(key);
+        if (h?.succeeded) continue;
+        if (!opts.ignoreBackoff && h?.failures && h.lastFailedAt && now.getTime() < h.lastFailedAt.getTime() + retryDelayMs(h.failures)) continue;
+        out.push({ orgId: org.id, shortcode: org.shortcode, zone: org.zone, job, ...p, dueAt: fire, trigger: now.getTime() - fire.getTime() <= ON_TIME_MS ? 'schedule' : 'catch-up' });
+      }
+    }
+  }
+  return out.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : a.job === b.job ? a.orgId - b.orgId : a.job === 'daily' ? -1 : 1));
+}
+
+/** The periods a catch-up window looks at, for reading their run history in one query. */
+export function windowBounds(cfg: ScheduleConfig, now: Date): { fromDay: string } {
+  // The oldest period a fire inside the window can report on: the month before the window's start.
+  const start = new Date(now.getTime() - (cfg.catchupDays + 2) * 86_400_000);
+  return { fromDay: monthFirst(addMonths(monthOf(start.toISOString().slice(0, 10)), -1)) };
+}

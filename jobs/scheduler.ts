@@ -1,0 +1,273 @@
+// `schedule`: the long-running loop. One node-cron task fires every minute (in UTC: the minute is
+// the same everywhere); each tick re-reads the organizations (so new orgs, changed zones and
+// deactivations apply without a restart), marks runs of dead processes failed, works out with
+// jobs/schedule.ts which (org, job, period) are owed in each org's own zone, and runs them,
+// oldest first, grouped so that orgs owing the same period share one set of queries.
+//
+// Exactly once across processes: a run takes the advisory lock of its (org, job, period)
+// (jobs/locks.ts) and, holding it, checks the ledger for a success before doing anything; a
+// partial unique index on runs backs this up. Digests have their own ledger (mail/ledger.ts).
+import cron, { type ScheduledTask } from 'node-cron';
+import os from 'node:os';
+import pg from 'pg';
+import type { Db } from '../db/connect.ts';
+import { listOrgs, type GlificOrg } from '../extract/orgs.ts';
+import { isIanaZone } from '../config/env.ts';
+import type { Log } from './log.ts';
+import { failDeadRuns, runKey, RunLocks } from './locks.ts';
+import { runJob, type JobKind, type PlannedOrg, type RunClaims, type RunDeps, type RunSummary } from './run.ts';
+import { owedPeriods, periodKey, windowBounds, type Owed, type PeriodHistory, type ScheduleConfig, type ScheduledOrg } from './schedule.ts';
+
+export interface SchedulerDeps {
+  glific: Db;
+  store: Db;
+  log: Log;
+  now: () => Date;
+  config: ScheduleConfig;
+  fallbackZone: string;
+  /** The rest of a run's dependencies (output dir, site and digest steps) for a run at `now`. */
+  runDeps: (now: Date) => Pick<RunDeps, 'outputDir' | 'publishSite' | 'sendDigests'>;
+  site?: boolean;
+  email?: boolean;
+}
+
+export interface TickResult {
+  owed: number;
+  runs: RunSummary[];
+  /** true when every run of the tick succeeded */
+  ok: boolean;
+}
+
+/** The zone the schedule uses for an org: its own, or the fallback when it has none usable. */
+export function scheduleZone(org: GlificOrg, fallbackZone: string): string {
+  return org.problem || !isIanaZone(org.timezone) ? fallbackZone : org.timezone;
+}
+
+/** Run history of every scheduled period in the catch-up window, keyed by periodKey. */
+export async function readHistory(store: Db, cfg: ScheduleConfig, now: Date): Promise<Map<string, PeriodHistory>> {
+  const rows = await store('runs')
+    .whereIn('job', ['daily', 'monthly'])
+    .where('period_from', '>=', windowBounds(cfg, now).fromDay)
+    .groupBy('org_id', 'job', 'period_from', 'period_to')
+    .select(
+      'org_id',
+      'job',
+      'period_from',
+      'period_to',
+      store.raw(`bool_or(status = 'succeeded') AS succeeded`),
+      store.raw(`count(*) FILTER (WHERE status = 'failed')::int AS failures`),
+      store.raw(`max(finished_at) FILTER (WHERE status = 'failed') AS last_failed_at`),
+    );
+  const out = new Map<string, PeriodHistory>();
+  for (const r of rows) {
+    out.set(periodKey(Number(r.org_id), r.job, r.period_from, r.period_to), { succeeded: !!r.succeeded, failures: Number(r.failures), lastFailedAt: r.last_failed_at ?? undefined });
+  }
+  return out;
+}
+
+/** What is owed now, per the organizations Glific lists as reportable. */
+export async function owedNow(deps: Pick<SchedulerDeps, 'glific' | 'store' | 'config' | 'fallbackZone'>, now: Date, opts: { ignoreBackoff?: boolean } = {}): Promise<{ orgs: GlificOrg[]; owed: Owed[] }> {
+  const orgs = await listOrgs(deps.glific, { fallbackZone: deps.fallbackZone });
+  const scheduled: ScheduledOrg[] = orgs.map((o) => ({ id: o.id, shortcode: o.shortcode, zone: scheduleZone(o, deps.fallbackZone) }));
+  const history = await readHistory(deps.store, deps.config, now);
+  return { orgs, owed: owedPeriods(scheduled, deps.config, now, (k) => history.get(k), opts) };
+}
+
+/**
+ * Claims for a scheduled run: take each org's lock without waiting; an org held by another
+ * process, or already done by the time the lock is ours, is dropped from this run.
+ */
+function schedulerClaims(store: Db, locks: RunLocks, log: Log, now: Date): RunClaims {
+  const taken: PlannedOrg[] = [];
+  let job: JobKind = 'daily';
+  return {
+    async acquire(plan, j) {
+      job = j;
+      const keep: PlannedOrg[] = [];
+      for (const p of plan) {
+        const k = runKey(p, j);
+        if (!(await locks.tryTake(k))) {
+          log('run.skipped', { org: p.org.shortcode, job: j, from: p.from, to: p.to, why: 'another process is running it' });
+          continue;
+        }
+        const q = store('runs').where({ org_id: p.org.id, job: j, period_from: p.from, period_to: p.to });
+        if (await q.clone().where({ status: 'succeeded' }).first('id')) {
+          await locks.release(k);
+          log('run.skipped', { org: p.org.shortcode, job: j, from: p.from, to: p.to, why: 'already done' });
+          continue;
+        }
+        // The lock is ours, so any row still `running` belongs to a process that just died.
+        await q.clone().where({ status: 'running' }).update({ status: 'failed', finished_at: now, error: 'the process running it stopped before it finished; the next run redoes it' });
+        keep.push(p);
+        taken.push(p);
+      }
+      return keep;
+    },
+    async release() {
+      for (const p of taken.splice(0)) await locks.release(runKey(p, job));
+    },
+  };
+}
+
+export class Scheduler {
+  private task?: ScheduledTask;
+  private current?: Promise<unknown>;
+  private stopping = false;
+  private locks?: RunLocks;
+
+  constructor(private deps: SchedulerDeps) {}
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  private async lockConnection(): Promise<RunLocks> {
+    this.locks ??= await RunLocks.open(this.deps.store);
+    return this.locks;
+  }
+
+  /** One pass: fail dead runs, then run everything owed, oldest first. */
+  async tick(opts: { ignoreBackoff?: boolean } = {}): Promise<TickResult> {
+    const { deps } = this;
+    const now = deps.now();
+    const locks = await this.lockConnection();
+    for (const d of await failDeadRuns(deps.store, locks, now)) deps.log('run.dead', { ...d, why: 'its process is gone; marked failed, to be redone' });
+    const { orgs, owed } = await owedNow(deps, now, opts);
+    const orgsById = new Map(orgs.map((o) => [o.id, o]));
+    deps.log('tick', { at: now.toISOString(), owed: owed.length });
+    const result: TickResult = { owed: owed.length, runs: [], ok: true };
+
+    // Orgs owing the same period with the same trigger run together.
+    const groups = new Map<string, Owed[]>();
+    for (const o of owed) {
+      const k = `${o.job}|${o.from}|${o.to}|${o.trigger}`;
+      groups.set(k, [...(groups.get(k) ?? []), o]);
+    }
+    for (const group of groups.values()) {
+      if (this.stopping) break;
+      const { job, from, to, trigger } = group[0];
+      const plan: PlannedOrg[] = group.filter((o) => orgsById.has(o.orgId)).map((o) => ({ org: orgsById.get(o.orgId)!, from: o.from, to: o.to, dueAt: o.dueAt }));
+      const runNow = deps.now();
+      const summary = await runJob(
+        { job, trigger, site: deps.site, email: deps.email, ...(job === 'daily' ? { date: from } : { month: from.slice(0, 7) }) },
+        {
+          glific: deps.glific,
+          store: deps.store,
+          now: runNow,
+          log: deps.log,
+          fallbackZone: deps.fallbackZone,
+          ...deps.runDeps(runNow),
+          claims: schedulerClaims(deps.store, locks, deps.log, runNow),
+          shouldStop: () => this.stopping,
+        },
+        plan,
+      );
+      if (!summary.orgs.length) continue;
+      result.runs.push(summary);
+      deps.log('run.finished', {
+        job,
+        trigger,
+        from,
+        to,
+        ok: summary.exitCode === 0,
+        orgs: summary.orgs.map((o) => ({ org: o.shortcode, status: o.status, late: o.late ?? false, dueAt: o.dueAt, rows: o.rows, error: o.error })),
+      });
+      if (summary.exitCode !== 0) {
+        result.ok = false;
+        // Glific gone: the rest of the list would only fail the same way; the next tick retries.
+        if (summary.orgs.every((o) => o.status === 'failed') && !(await this.glificAnswers())) {
+          deps.log('tick.aborted', { why: 'the Glific database does not answer; retrying on a later tick' });
+          break;
+        }
+      }
+    }
+    return result;
+  }
+
+  private async glificAnswers(): Promise<boolean> {
+    try {
+      await this.deps.glific.raw('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Tick now and then every minute, until stop(). */
+  start(): void {
+    const run = () => {
+      if (this.current || this.stopping) return;
+      this.current = this.tick()
+        .catch((err) => this.deps.log('tick.failed', { error: (err as Error)?.message ?? String(err) }))
+        .finally(() => (this.current = undefined));
+    };
+    this.task = cron.schedule('* * * * *', run, { timezone: 'UTC', name: 'glific-reports tick', noOverlap: true });
+    run();
+  }
+
+  /**
+   * Stop taking work; cancel in-flight Glific queries (read-only, so nothing is lost: the org
+   * in hand fails and is redone), let a store transaction in progress commit or roll back,
+   * release the locks. After `graceMs` the process's own `running` rows are failed regardless.
+   */
+  async stop(graceMs = 20_000): Promise<{ clean: boolean }> {
+    this.stopping = true;
+    await this.task?.stop();
+    await this.task?.destroy();
+    const deadline = Date.now() + graceMs;
+    let clean = true;
+    while (this.current) {
+      await cancelQueries(this.deps.glific);
+      const done = await Promise.race([this.current.then(() => true), new Promise((r) => setTimeout(() => r(false), 500))]);
+      if (done) break;
+      if (Date.now() > deadline) {
+        clean = false;
+        break;
+      }
+    }
+    if (!clean) {
+      await this.deps.store('runs')
+        .where({ status: 'running', host: os.hostname(), pid: process.pid })
+        .update({ status: 'failed', finished_at: new Date(), error: 'stopped before it finished (shutdown grace exceeded); the next run redoes it' })
+        .catch(() => {});
+    }
+    await this.locks?.close().catch(() => {});
+    this.locks = undefined;
+    return { clean };
+  }
+
+  /** `schedule --once`: one tick and back. */
+  async once(opts: { ignoreBackoff?: boolean } = {}): Promise<TickResult> {
+    this.current = this.tick(opts);
+    try {
+      return (await this.current) as TickResult;
+    } finally {
+      this.current = undefined;
+      if (!this.stopping) {
+        await this.locks?.close();
+        this.locks = undefined;
+      }
+    }
+  }
+}
+
+/**
+ * Cancel the queries this process has running on a database: its own pool connections only,
+ * never another process's, over a connection of its own (the pool may be all in use).
+ */
+async function cancelQueries(db: Db): Promise<void> {
+  // knex keeps its pool (tarn) on the client; each used resource is a node-pg Client.
+  const client = db.client as { pool?: { used?: Array<{ resource?: { processID?: number } }> }; config?: { connection?: { connectionString?: string } } };
+  const pids = (client.pool?.used ?? []).map((u) => u.resource?.processID).filter((p): p is number => typeof p === 'number');
+  const url = client.config?.connection?.connectionString;
+  if (!pids.length || !url) return;
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.query('SELECT pg_cancel_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+  } catch {
+    // the database may be gone already; the grace deadline covers that
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
