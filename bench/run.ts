@@ -27,6 +27,7 @@ const { values: a } = parseArgs({
     days: { type: 'string', default: '60' },
     'baseline-days': { type: 'string' },
     'write-doc': { type: 'boolean', default: false },
+    'no-site': { type: 'boolean', default: false },
   },
 });
 const MESSAGES = Number(a.messages);
@@ -162,9 +163,51 @@ try {
     const file = path.join(ROOT, 'docs', `bench-${MESSAGES}.json`);
     fs.writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
     fs.writeFileSync(path.join(ROOT, 'docs', `bench-${MESSAGES}-daily-plans.txt`), plans);
-    log(`wrote ${file}`);
+    writeMetricsSection();
+    log(`wrote ${file} and docs/BENCHMARKS.md`);
+  }
+  if (!a['no-site']) {
+    // (e): the site benchmark writes its own section of docs/BENCHMARKS.md
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/site.ts')], { encoding: 'utf8', cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) throw new Error('bench/site.ts failed');
   }
   await db.destroy();
 } finally {
   await server.stop();
+}
+
+/** The "## Metrics job" section of docs/BENCHMARKS.md, from every docs/bench-<messages>.json. */
+function writeMetricsSection(): void {
+  const docs = path.join(ROOT, 'docs');
+  const runs = fs
+    .readdirSync(docs)
+    .filter((f) => /^bench-\d+\.json$/.test(f))
+    .map((f) => JSON.parse(fs.readFileSync(path.join(docs, f), 'utf8')))
+    .sort((x, y) => x.messages - y.messages);
+  const s = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(0)} s` : `${(ms / 1000).toFixed(2)} s`);
+  const col = (f: (r: (typeof runs)[number]) => string) => runs.map(f).join(' | ');
+  const section = [
+    '## Metrics job',
+    '',
+    `Command: \`npm run bench -- --messages N\` (generated data: ${runs[0]?.orgs ?? 20} reportable orgs in mixed zones, ${runs[0]?.days ?? 60} days, Glific's real indexes only). Machine: ${runs[0]?.machine ?? ''}. Each figure is one run, after a warm-up scan.`,
+    '',
+    `| | ${col((r) => `${(r.messages / 1e6).toFixed(1)}M messages (${r.date})`)} |`,
+    `|---|${runs.map(() => '---:').join('|')}|`,
+    `| (a) floor: one count(*) of the range | ${col((r) => s(r.floorMs))} |`,
+    `| (b) Glific's way: one query per metric per org per day | ${col((r) => `${s(r.baselineMs)}${r.baselineSampledDays < r.days ? ` (${r.baselineSampledDays} days measured, ×${(r.days / r.baselineSampledDays).toFixed(0)})` : ''}`)} |`,
+    `| (c) \`run range\` over the days, metrics only, all orgs | ${col((r) => s(r.rangeMs))} |`,
+    `| (d) \`run daily\` (the next day, continuing (c)) | ${col((r) => s(r.dailyMs))} |`,
+    `| peak RSS of (c) / (d) | ${col((r) => `${r.rangeRssMb.toFixed(0)} / ${r.dailyRssMb.toFixed(0)} MB`)} |`,
+    `| c/a (goal ≤ 4) | ${col((r) => r.cOverA.toFixed(0))} |`,
+    `| b/c (goal ≥ 10) | ${col((r) => r.bOverC.toFixed(1))} |`,
+    `| (d) plans scan messages sequentially | ${col((r) => (r.dailySeqScanOnMessages ? 'yes' : 'no'))} |`,
+    '',
+    'The query plans of (d) are in `docs/bench-<messages>-daily-plans.txt`.',
+    '',
+  ].join('\n');
+  const file = path.join(docs, 'BENCHMARKS.md');
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\n';
+  const re = /## Metrics job\n[\s\S]*?(?=\n## |$)/;
+  const updated = re.test(text) ? text.replace(re, section.trimEnd() + '\n') : `${text.trimEnd()}\n\n${section}`;
+  fs.writeFileSync(file, updated.endsWith('\n') ? updated : `${updated}\n`);
 }

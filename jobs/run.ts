@@ -8,7 +8,7 @@ import { isIanaZone } from '../config/env.ts';
 import { listOrgs, type GlificOrg } from '../extract/orgs.ts';
 import { computeMetrics, type OrgComputation } from '../metrics/compute.ts';
 import type { PeriodSpec } from '../metrics/distinct.sql.ts';
-import { addDays, addMonths, isValidDay, isValidMonth, localDay, monthFirst, monthLast, monthOf, monthsInside } from '../metrics/days.ts';
+import { addDays, addMonths, isValidDay, isValidMonth, localDay, firstOfMonth, lastOfMonth, monthOf, monthsInside } from '../metrics/days.ts';
 import type { OrgReport } from '../metrics/report.ts';
 import { chainStore } from '../store/chains.ts';
 import { readOrgReport } from '../store/read.ts';
@@ -100,8 +100,8 @@ export function periodFor(req: RunRequest, zone: string, now: Date): { from: str
   }
   if (req.job === 'monthly') {
     const month = req.month ?? addMonths(monthOf(today), -1);
-    if (monthFirst(month) > today) throw new UsageError(`--month ${month} is in the future (today is ${today} in ${zone})`);
-    return { from: monthFirst(month), to: monthLast(month) };
+    if (firstOfMonth(month) > today) throw new UsageError(`--month ${month} is in the future (today is ${today} in ${zone})`);
+    return { from: firstOfMonth(month), to: lastOfMonth(month) };
   }
   if (req.to! > today) throw new UsageError(`--to ${req.to} is in the future (today is ${today} in ${zone}); a range may end today at the latest`);
   return { from: req.from!, to: req.to! };
@@ -119,7 +119,7 @@ export function validateRequest(req: RunRequest): void {
 }
 
 function periodsFor(req: RunRequest, orgId: number, from: string, to: string): PeriodSpec[] {
-  const specs: PeriodSpec[] = monthsInside(from, to).map((m) => ({ orgId, kind: 'month' as const, from: monthFirst(m), to: monthLast(m) }));
+  const specs: PeriodSpec[] = monthsInside(from, to).map((m) => ({ orgId, kind: 'month' as const, from: firstOfMonth(m), to: lastOfMonth(m) }));
   if (req.job === 'range') specs.push({ orgId, kind: 'range', from, to });
   return specs;
 }

@@ -9,7 +9,7 @@
 // once, at its first occurrence.
 import { parse as parseCronFields, validate as validateCron } from 'node-cron';
 import { UsageError } from '../config/errors.ts';
-import { addDays, addMonths, localDay, monthFirst, monthLast, monthOf } from '../metrics/days.ts';
+import { addDays, addMonths, localDay, firstOfMonth, lastOfMonth, monthOf } from '../metrics/days.ts';
 
 export type ScheduledJob = 'daily' | 'monthly';
 
@@ -105,7 +105,7 @@ export function zonedInstant(day: string, hour: number, minute: number, zone: st
 function dayMatches(c: CronSchedule, day: string): boolean {
   const [y, mo, d] = day.split('-').map(Number);
   if (!c.months.includes(mo)) return false;
-  const last = Number(monthLast(day.slice(0, 7)).slice(8));
+  const last = Number(lastOfMonth(day.slice(0, 7)).slice(8));
   if (!c.daysOfMonth.some((v) => v === d || (v === 'L' && d === last))) return false;
   return c.daysOfWeek.includes(new Date(Date.UTC(y, mo - 1, d)).getUTCDay());
 }
@@ -143,7 +143,7 @@ export function periodOfFire(job: ScheduledJob, fire: Date, zone: string): { fro
     return { from: d, to: d };
   }
   const m = addMonths(monthOf(today), -1);
-  return { from: monthFirst(m), to: monthLast(m) };
+  return { from: firstOfMonth(m), to: lastOfMonth(m) };
 }
 
 export interface ScheduledOrg {
@@ -215,5 +215,5 @@ export function owedPeriods(
 export function windowBounds(cfg: ScheduleConfig, now: Date): { fromDay: string } {
   // The oldest period a fire inside the window can report on: the month before the window's start.
   const start = new Date(now.getTime() - (cfg.catchupDays + 2) * 86_400_000);
-  return { fromDay: monthFirst(addMonths(monthOf(start.toISOString().slice(0, 10)), -1)) };
+  return { fromDay: firstOfMonth(addMonths(monthOf(start.toISOString().slice(0, 10)), -1)) };
 }

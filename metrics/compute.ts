@@ -9,7 +9,7 @@ import { contactMetrics } from './contacts.sql.ts';
 import { flowMetrics } from './flows.sql.ts';
 import { heldHistory, statsDays, type Held } from './history.sql.ts';
 import { computeChains, planChain, type ChainOutcome } from './conversation-windows.ts';
-import { addDays, daysBetween, localDay } from './days.ts';
+import { addDays, eachDate, localDay } from './days.ts';
 
 /** Which Glific table each key is counted from: it decides which days can still be counted raw. */
 export type Family = 'messages' | 'conversations' | 'flows' | 'contacts';
@@ -131,7 +131,7 @@ export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<M
       contacts: null,
     };
     const days = new Map<string, ComputedDay>();
-    for (const d of daysBetween(w.from, w.to)) {
+    for (const d of eachDate(w.from, w.to)) {
       const values: Partial<Record<MetricKey, number>> = {};
       // Zero is the right count for a countable day without rows.
       for (const k of DAILY_KEYS) if (countable(FAMILY[k], d, countableFrom)) values[k] = 0;

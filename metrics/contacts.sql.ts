@@ -23,14 +23,23 @@ export interface ContactDayRow {
   opted_out_contacts: number;
 }
 
+/**
+ * The local day of an event as far as the requested days care: events before the range all fold
+ * into the day before it (only their sum, the state at the start, matters), events after it are
+ * NULL (ignored). Only the events inside the range pay for a zone conversion.
+ */
+function dayInRange(column: string): string {
+  return `CASE WHEN ${column} < o.lo THEN o.d_from - 1 WHEN ${column} < o.hi THEN ${local(column)}::date END`;
+}
+
 export async function contactMetrics(db: Db, scope: Scope): Promise<ContactDayRow[]> {
   const sql = `
     WITH ${SCOPE_CTES},
     rc AS (
       SELECT c.organization_id AS org_id,
-             ${local('c.inserted_at')}::date AS ins_day,
-             ${local('c.optin_time')}::date AS in_day,
-             ${local('c.optout_time')}::date AS out_day,
+             ${dayInRange('c.inserted_at')} AS ins_day,
+             ${dayInRange('c.optin_time')} AS in_day,
+             ${dayInRange('c.optout_time')} AS out_day,
              c.status,
              -- Of the two opt events, which came first. Ties: the opt-out is taken as first so
              -- that the opt-in is the later one and wins (METRICS.md: "a tie counts as an opt-in").
@@ -49,7 +58,7 @@ export async function contactMetrics(db: Db, scope: Scope): Promise<ContactDayRo
       SELECT org_id, ins_day AS day, 1 AS new_c, 0 AS optins, 0 AS optouts, 1 AS total,
              (status = 'valid')::int AS valid, (status IN ('invalid', 'failed'))::int AS invalid,
              (status = 'blocked')::int AS blocked, 0 AS opted_in, 0 AS opted_out
-        FROM ev
+        FROM ev WHERE ins_day IS NOT NULL
       UNION ALL
       SELECT org_id, in_day, 0, 1, 0, 0, 0, 0, 0, 0, 0 FROM ev WHERE in_day IS NOT NULL
       UNION ALL
@@ -59,11 +68,11 @@ export async function contactMetrics(db: Db, scope: Scope): Promise<ContactDayRo
       -- earlier than its insertion day.
       SELECT org_id, greatest(ins_day, first_day), 0, 0, 0, 0, 0, 0, 0,
              CASE WHEN in_first THEN 1 ELSE 0 END, CASE WHEN in_first THEN 0 ELSE 1 END
-        FROM ev WHERE first_day IS NOT NULL
+        FROM ev WHERE first_day IS NOT NULL AND ins_day IS NOT NULL
       UNION ALL
       SELECT org_id, greatest(ins_day, second_day), 0, 0, 0, 0, 0, 0, 0,
              CASE WHEN in_first THEN -1 ELSE 1 END, CASE WHEN in_first THEN 1 ELSE -1 END
-        FROM ev WHERE second_day IS NOT NULL
+        FROM ev WHERE second_day IS NOT NULL AND ins_day IS NOT NULL
       UNION ALL
       SELECT o.org_id, d::date, 0, 0, 0, 0, 0, 0, 0, 0, 0
         FROM o, generate_series(o.d_from::timestamp, o.d_to::timestamp, interval '1 day') AS d

@@ -21,7 +21,7 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.UTC(y, mo - 1, d + n)).toISOString().slice(0, 10);
 }
 
-export function daysBetween(from: string, to: string): string[] {
+export function eachDate(from: string, to: string): string[] {
   const out: string[] = [];
   for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
   return out;
@@ -31,11 +31,11 @@ export function monthOf(day: string): string {
   return day.slice(0, 7);
 }
 
-export function monthFirst(month: string): string {
+export function firstOfMonth(month: string): string {
   return `${month}-01`;
 }
 
-export function monthLast(month: string): string {
+export function lastOfMonth(month: string): string {
   const [y, m] = month.split('-').map(Number);
   return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
 }
@@ -55,8 +55,8 @@ export function localDay(instant: Date, zone: string): string {
 /** Months lying entirely inside [from, to]. */
 export function monthsInside(from: string, to: string): string[] {
   const out: string[] = [];
-  for (let m = monthOf(from); monthFirst(m) <= to; m = addMonths(m, 1)) {
-    if (monthFirst(m) >= from && monthLast(m) <= to) out.push(m);
+  for (let m = monthOf(from); firstOfMonth(m) <= to; m = addMonths(m, 1)) {
+    if (firstOfMonth(m) >= from && lastOfMonth(m) <= to) out.push(m);
   }
   return out;
 }

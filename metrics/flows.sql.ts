@@ -22,6 +22,8 @@ export async function flowMetrics(db: Db, scope: Scope): Promise<FlowDayRow[]> {
        WHERE f.status = 'published' AND f.parent_id IS NULL
          AND (f.contact_id IS NULL OR f.contact_id NOT IN (SELECT id FROM sys))
          AND f.inserted_at < o.hi
+         -- a run completed before the range counts on none of its days
+         AND (f.completed_at IS NULL OR f.completed_at >= o.lo)
     ),
     days AS (
       SELECT o.org_id, d::date AS day FROM o, generate_series(o.d_from::timestamp, o.d_to::timestamp, interval '1 day') AS d

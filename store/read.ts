@@ -2,7 +2,7 @@
 // the exports, the site and the digests. Month and range values are derived here (METRICS.md §6).
 import type { Db } from '../db/connect.ts';
 import { DAILY_KEYS, kindOf, type MetricKey } from '../metrics/definitions.ts';
-import { daysBetween, localDay, monthFirst, monthLast, monthOf } from '../metrics/days.ts';
+import { eachDate, localDay, firstOfMonth, lastOfMonth, monthOf } from '../metrics/days.ts';
 import type { DayRow, HourlyRow, OrgInfo, OrgReport, PeriodRow, Provenance, Source, Values } from '../metrics/report.ts';
 
 /** The hour with most inbound + outbound messages; ties to the earliest; none without messages (METRICS.md §4). */
@@ -91,7 +91,7 @@ export async function readOrgReport(store: Db, orgId: number, now: Date): Promis
     return out;
   };
   const derive = (kind: 'month' | 'range', key: string, from: string, to: string): PeriodRow => {
-    const span = daysBetween(from, to);
+    const span = eachDate(from, to);
     const inside = span.map((d) => byDay.get(d)).filter((d): d is DayRow => !!d);
     return {
       kind,
@@ -106,7 +106,7 @@ export async function readOrgReport(store: Db, orgId: number, now: Date): Promis
       lateSnapshot: inside.some((d) => d.lateSnapshot),
     };
   };
-  const months = [...new Set(days.map((d) => monthOf(d.date)))].sort().map((m) => derive('month', m, monthFirst(m), monthLast(m)));
+  const months = [...new Set(days.map((d) => monthOf(d.date)))].sort().map((m) => derive('month', m, firstOfMonth(m), lastOfMonth(m)));
   const rangeKeys = new Map<string, [string, string]>();
   for (const r of periodRows) if (r.kind === 'range') rangeKeys.set(`${r.period_from}_${r.period_to}`, [r.period_from, r.period_to]);
   const ranges = [...rangeKeys.entries()].sort().map(([k, [f, t]]) => derive('range', k, f, t));

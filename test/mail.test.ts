@@ -1,21 +1,19 @@
 // A digest as a reader's mail client gets it: rendered from a hand-made OrgReport, sent through
 // nodemailer's stream transport, parsed back with mailparser, and opened in Chromium.
 import { describe, it, expect, beforeAll } from 'vitest';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { chromium } from 'playwright-core';
 import type { DayRow, OrgReport } from '../metrics/report.ts';
 import { renderDigest, type RenderedDigest } from '../mail/render.ts';
 import { digestMessage } from '../mail/message.ts';
 import { describeChange, formatNumber, buildDigest } from '../mail/digest.ts';
 import { svgToPixels } from '../mail/png.ts';
 import { resolveRecipients, isValidEmail } from '../mail/recipients.ts';
+import { hasChromium, launchChromium, warnIfNoChromium } from './support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`SKIPPED: ${CHROMIUM} is missing, so the digest screenshots are not taken`);
+warnIfNoChromium('the digest screenshots');
 const ARTIFACTS = path.resolve('test-artifacts');
 const SITE = 'https://reports.example.org/';
 const FROM = 'Glific Reports <reports@example.org>';
@@ -290,10 +288,7 @@ describe('digest in a browser', () => {
     }
     const page = path.join(ARTIFACTS, 'mail', 'digest-daily.html');
     writeFileSync(page, html);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const browser = await launchChromium();
     try {
       for (const [width, scheme] of [[600, 'light'], [360, 'light'], [360, 'dark']] as const) {
         const ctx = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme });

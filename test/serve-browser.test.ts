@@ -2,23 +2,22 @@
 // and password, lands on their organization's reports, follows a link to a daily page, and logs
 // out — with the server's CSP in force, no console errors and no failed request.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { connect, type Db } from '../db/connect.ts';
 import { GlificFixture } from '../glific/fixture.ts';
 import { publishSite } from '../publish/site.ts';
 import { createServeApp } from '../serve/app.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 import { fixtureReport } from './support/site-fixtures.ts';
+import { hasChromium, launchChromium, warnIfNoChromium } from './support/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`serve-browser tests SKIPPED: ${CHROMIUM} is missing`);
+warnIfNoChromium('serve-browser tests');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = path.join(root, 'test-artifacts');
@@ -56,10 +55,7 @@ beforeAll(async () => {
   app = await createServeApp({ siteDir: path.join(out, 'site'), glific, sessionSecret: 'browser-test-secret-'.padEnd(40, 'x'), dummyIterations: 1000 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   mkdirSync(artifacts, { recursive: true });
 });
 
