@@ -17,7 +17,7 @@ try {
   const store = connectStore(url);
   if (process.env.FRESH) await store.raw('DROP SCHEMA IF EXISTS glific_reports CASCADE');
   await migrateStore(store);
-  const deps = { glific, store, now: new Date('2026-11-02T12:00:00Z'), log: createLog({ json: false }), outputDir: fs.mkdtempSync('/tmp/bench-out-'), fallbackZone: 'Asia/Kolkata' };
+  const deps = { glific, store, now: new Date('2026-11-02T12:00:00Z'), log: createLog({ json: !!process.env.JSON_LOG }), outputDir: fs.mkdtempSync('/tmp/bench-out-'), fallbackZone: 'Asia/Kolkata' };
   const req = { ...JSON.parse(reqJson), site: false, email: false };
   const t0 = performance.now();
   await runJob(req, deps, await planRun(req, deps));

@@ -3,6 +3,7 @@
 import type { Db } from '../db/connect.ts';
 import { SCOPE_CTES, local, type Scope } from '../extract/windows.ts';
 import { SCOPED_MESSAGES } from './messages.sql.ts';
+import { idFloor } from '../extract/id-floor.ts';
 
 export interface PeriodSpec {
   orgId: number;
@@ -58,9 +59,12 @@ export async function activeContacts(db: Db, scope: Scope, periods: PeriodSpec[]
  * whatever message or contact they point to.
  */
 export async function bspConversations(db: Db, scope: Scope, periods: PeriodSpec[]): Promise<DistinctRow[]> {
+  // The table has no inserted_at index: bound the primary key instead (extract/id-floor.ts).
+  const floor = await idFloor(db, 'messages_conversations', new Date(Math.min(...scope.windows.map((w) => w.lo.getTime()))));
   const pairs = `
     SELECT DISTINCT mc.organization_id AS org_id, ${local('mc.inserted_at')}::date AS day, mc.conversation_id AS item
       FROM messages_conversations mc JOIN o ON o.org_id = mc.organization_id
-     WHERE mc.inserted_at >= o.lo AND mc.inserted_at < o.hi AND mc.conversation_id IS NOT NULL`;
-  return (await db.raw<{ rows: DistinctRow[] }>(countPairs(pairs), { ...scope.bindings, ...periodBindings(periods) })).rows;
+     WHERE mc.id >= CAST(:mc_floor AS bigint)
+       AND mc.inserted_at >= o.lo AND mc.inserted_at < o.hi AND mc.conversation_id IS NOT NULL`;
+  return (await db.raw<{ rows: DistinctRow[] }>(countPairs(pairs), { ...scope.bindings, ...periodBindings(periods), mc_floor: floor })).rows;
 }
