@@ -11,6 +11,7 @@ import { publishStep, digestStep } from './steps.ts';
 import { runDemo } from '../jobs/demo.ts';
 import { printStatus } from './status.ts';
 import { runServe } from './serve.ts';
+import { commandRecipients, RECIPIENTS_USAGE } from './recipients.ts';
 import { commandSchedule, SCHEDULE_USAGE } from './schedule.ts';
 import { progressLog } from '../jobs/progress.ts';
 import { RunLocks, waitingClaims } from '../jobs/locks.ts';
@@ -21,6 +22,7 @@ const USAGE = `usage:
   glific-reports run range   --from YYYY-MM-DD --to YYYY-MM-DD [options]
   glific-reports status [--json]
   glific-reports serve [--port N] [--host ADDR]
+  ${RECIPIENTS_USAGE}
   ${SCHEDULE_USAGE}
   glific-reports demo            (what \`npm start\` runs)
 options: --org SHORTCODE (repeatable)  --no-site  --no-email  --resend  --recapture  --json`;
@@ -144,6 +146,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await commandSchedule(rest, config, io, log);
       case 'serve':
         return await runServe(rest, config, io, log);
+      case 'recipients':
+        return await commandRecipients(rest, config, io, log);
       case undefined:
       case 'help':
       case '--help':

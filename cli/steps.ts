@@ -35,6 +35,7 @@ export function digestStep(config: Config, log: Log, now: Date, ctx: Context): P
       siteUrl: config.siteUrl,
       from: config.emailFrom,
       resend: req.resend,
+      lateSince: Object.fromEntries(due.flatMap((r) => (periods.get(r.org.shortcode)?.lateSince ? [[r.org.shortcode, periods.get(r.org.shortcode)!.lateSince!]] : []))),
       now,
       log,
     });

@@ -34,8 +34,15 @@ export interface RunRequest {
   trigger?: Trigger;
 }
 
+/** One org's period in a run; `lateSince` is set when the run started long after it was due. */
+export interface RunPeriod {
+  from: string;
+  to: string;
+  lateSince?: string;
+}
+
 export interface PublishStep {
-  (reports: OrgReport[], req: RunRequest, periods: Map<string, { from: string; to: string }>): Promise<{ ok: boolean; summary: Record<string, unknown> }>;
+  (reports: OrgReport[], req: RunRequest, periods: Map<string, RunPeriod>): Promise<{ ok: boolean; summary: Record<string, unknown> }>;
 }
 
 export interface RunDeps {
@@ -269,7 +276,9 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   const reports: OrgReport[] = [];
   for (const org of succeeded) reports.push(await readOrgReport(deps.store, org.id, deps.now));
   for (const r of reports) await writeDataFiles(r, path.join(deps.outputDir, 'site', r.org.shortcode));
-  const periods = new Map(planned.map((p) => [p.org.shortcode, { from: p.from, to: p.to }]));
+  const periods = new Map<string, RunPeriod>(
+    planned.map((p) => [p.org.shortcode, { from: p.from, to: p.to, lateSince: outcomes.get(p.org.id)?.late ? outcomes.get(p.org.id)?.dueAt : undefined }]),
+  );
   let stepsOk = true;
   if (req.site !== false && deps.publishSite && reports.length) {
     const r = await deps.publishSite(reports, req, periods);

@@ -227,7 +227,7 @@ export function findPeriodRow(report: OrgReport, kind: DigestKind, period: strin
  * Build the digest of one period. Throws MissingPeriodError when the report holds no row for it:
  * a digest of a period that was not computed would show nothing but dashes.
  */
-export function buildDigest(report: OrgReport, kind: DigestKind, period: string, siteUrl: string): DigestModel {
+export function buildDigest(report: OrgReport, kind: DigestKind, period: string, siteUrl: string, extra: { lateSince?: string } = {}): DigestModel {
   const row = findPeriodRow(report, kind, period);
   if (!row) throw new MissingPeriodError(`no ${kind === 'daily' ? 'day' : 'month'} ${period} in the report of ${report.org.shortcode}`);
   const previousPeriod = kind === 'daily' ? addDays(period, -1) : addMonths(period, -1);
@@ -241,6 +241,9 @@ export function buildDigest(report: OrgReport, kind: DigestKind, period: string,
   const zone = org.timezone;
 
   const notes: string[] = [];
+  if (extra.lateSince) {
+    notes.push(`This report is late: it was due ${instantInZone(extra.lateSince, zone)} and is sent now, after the reports service was not running.`);
+  }
   if (hasUtcImport) {
     notes.push(
       `† Provisional: imported from Glific's own statistics, which cover the UTC ${kind === 'daily' ? 'day' : 'days'} ` +

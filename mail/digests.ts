@@ -33,6 +33,8 @@ export interface SendDigestsOptions {
   /** REPORTS_EMAIL_FROM */
   from: string;
   resend?: boolean;
+  /** Digests sent late (after downtime): shortcode -> when the digest was due (ISO instant). */
+  lateSince?: Record<string, string>;
   now: Date;
   log?: (event: string, fields: Record<string, unknown>) => void;
   retry?: { attempts: number; baseDelayMs: number };
@@ -145,6 +147,7 @@ async function digestForOrg(run: Run, report: OrgReport, period: string | undefi
       from: opts.from,
       charts: opts.chartsFor?.(report, kind, period),
       renderSvg: opts.renderSvg,
+      lateSince: opts.lateSince?.[report.org.shortcode],
     }));
 
   if (!run.transport) return preview(run, report, period, emails, await render());

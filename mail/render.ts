@@ -41,6 +41,8 @@ export interface RenderOptions {
   charts?: Chart[];
   /** SVG renderer for a chart; defaults to vega headless. */
   renderSvg?: (chart: Chart) => Promise<string>;
+  /** The digest is sent late; it was due at this instant (ISO). */
+  lateSince?: string;
 }
 
 function templateDir(): string {
@@ -84,7 +86,7 @@ export function unsubscribeMailto(from: string, shortcode: string, kind: DigestK
 }
 
 export async function renderDigest(report: OrgReport, kind: DigestKind, period: string, opts: RenderOptions): Promise<RenderedDigest> {
-  const model = buildDigest(report, kind, period, opts.siteUrl);
+  const model = buildDigest(report, kind, period, opts.siteUrl, { lateSince: opts.lateSince });
   const charts = opts.charts ?? digestCharts(report, kind, period);
   const toSvg = opts.renderSvg ?? chartSvg;
   const tag = `${safeToken(report.org.shortcode)}.${kind}.${safeToken(period)}`;

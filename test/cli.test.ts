@@ -103,6 +103,30 @@ describe('glific-reports run', () => {
     expect(json.daily[1].provenance.total_contacts).toMatchObject({ source: 'snapshot', late: true });
   });
 
+  it('recipients: operators add and remove addresses per org and digest kind, without code', async () => {
+    expect((await cli(['recipients', 'show', '--org', 'acme'], env)).stdout).toBe('acme@example.org  (organization)\n');
+    expect((await cli(['recipients', 'add', '--org', 'acme', '--email', 'Programme.Lead@example.org', '--kind', 'monthly'], env)).code).toBe(0);
+    expect((await cli(['recipients', 'remove', '--org', 'acme', '--email', 'acme@example.org', '--kind', 'daily', '--note', 'bounces'], env)).code).toBe(0);
+    const daily = JSON.parse((await cli(['recipients', 'show', '--org', 'acme', '--kind', 'daily', '--json'], env)).stdout);
+    expect(daily.recipients).toEqual([]);
+    const monthly = JSON.parse((await cli(['recipients', 'show', '--org', 'acme', '--kind', 'monthly', '--json'], env)).stdout);
+    expect(monthly.recipients.map((r: { email: string }) => r.email).sort()).toEqual(['acme@example.org', 'programme.lead@example.org']);
+    expect((await cli(['recipients', 'list'], env)).stdout).toMatch(/acme\s+daily\s+remove\s+acme@example.org  # bounces/);
+    expect((await cli(['recipients', 'clear', '--org', 'acme', '--email', 'acme@example.org', '--kind', 'daily'], env)).code).toBe(0);
+    expect((await cli(['recipients', 'show', '--org', 'acme'], env)).stdout).toBe('acme@example.org  (organization)\n');
+  });
+
+  it.each([
+    [['recipients', 'add', '--org', 'acme', '--email', 'not-an-address'], /--email is not a valid address/],
+    [['recipients', 'add', '--org', 'nope', '--email', 'a@example.org'], /unknown organization shortcode: nope/],
+    [['recipients', 'add', '--org', 'acme', '--email', 'a@example.org', '--kind', 'weekly'], /--kind must be daily, monthly or all/],
+    [['recipients', 'add', '--email', 'a@example.org'], /needs --org/],
+  ])('recipients %j: exit 2', async (args, message) => {
+    const r = await cli(args as string[], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message as RegExp);
+  });
+
   it('status lists the runs', async () => {
     const r = await cli(['status', '--json'], env);
     expect(r.code).toBe(0);

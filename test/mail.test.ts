@@ -230,6 +230,12 @@ describe('digest numbers', () => {
     expect(formatNumber(0)).toBe('0');
   });
 
+  it('says when it is sent late, and when it was due, in the org zone', () => {
+    const late = buildDigest(fixture(), 'daily', '2026-03-01', SITE, { lateSince: '2026-03-01T21:00:00.000Z' });
+    expect(late.notes[0]).toMatch(/^This report is late: it was due 2026-03-02 02:30 Asia\/Kolkata/);
+    expect(buildDigest(fixture(), 'daily', '2026-03-01', SITE).notes.some((n) => /^This report is late/.test(n))).toBe(false);
+  });
+
   it('refuses a period the report does not hold', () => {
     expect(() => buildDigest(fixture(), 'daily', '2026-03-05', SITE)).toThrow(/no day 2026-03-05/);
   });
