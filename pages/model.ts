@@ -226,6 +226,14 @@ interface MonthComparison {
  * same days of the previous month: event counts summed over those days, snapshots at the same
  * day; distinct counts (active contacts, billed conversations) cannot be rebuilt from days.
  */
+/** Why a month's distinct counts may still be empty (docs/METRICS-DECISIONS.md §12). */
+function distinctPendingNote(row: PeriodRow): string {
+  if (row.values.active_contacts != null && row.values.conversations != null) return '';
+  return row.closed
+    ? ' Active contacts and billed conversations of the month are counted once over the whole month by the monthly job, which has not run for it yet.'
+    : ' Active contacts and billed conversations count each contact or conversation once over the whole month: they are known once the month has closed.';
+}
+
 function compareMonth(report: OrgReport, row: PeriodRow, byDate: Map<string, DayRow>, monthByKey: Map<string, PeriodRow>): MonthComparison {
   const prevKey = addMonths(row.key, -1);
   const prevRow = monthByKey.get(prevKey);
@@ -363,7 +371,7 @@ export function buildOrgPages(input: OrgPagesInput): OrgPages {
         heading: row.closed ? formatMonth(row.key) : `${formatMonth(row.key)} so far`,
         link: null,
         headlines: headlines(row.values, cmp.previous, cmp.against, cmp.comparable, () => []),
-        compareNote: cmp.note,
+        compareNote: cmp.note + distinctPendingNote(row),
         notices: [],
       },
       values: valueRows(row.values, cmp.previous, cmp.against, cmp.comparable, () => [], row.mostActiveHour, cmp.previous ? monthByKey.get(addMonths(row.key, -1))?.mostActiveHour : null),
@@ -434,7 +442,7 @@ export function buildOrgPages(input: OrgPagesInput): OrgPages {
       heading: monthRow.closed ? `Month: ${formatMonth(monthRow.key)}` : `Month to date: ${formatMonth(monthRow.key)} so far`,
       link: { href: relativeHref(orgIndexPath, sitePaths.monthly(sc, monthRow.key)), label: `Full report for ${formatMonth(monthRow.key)}` },
       headlines: headlines(monthRow.values, cmp.previous, cmp.against, cmp.comparable, () => []),
-      compareNote: cmp.note,
+      compareNote: cmp.note + distinctPendingNote(monthRow),
       notices: periodNotices(report, monthRow, 'month'),
     };
   }
