@@ -4,6 +4,7 @@ import type { MetricKey } from '../metrics/definitions.ts';
 import type { Cell } from './types.ts';
 import type { LongRow } from './shapes.ts';
 import { eachDate, WEEKDAYS, weekdayIndex } from './calendar.ts';
+import { mostActiveHourOf } from '../metrics/activity.ts';
 
 export interface Window {
   report: OrgReport;
@@ -160,16 +161,7 @@ export function hourlyTotals(w: Window): HourlyTotals {
   return { inbound, outbound, byWeekday, known };
 }
 
-/** METRICS.md §4: the hour with most inbound + outbound; ties go to the earliest; none without messages. */
+/** The most active hour of the totals (METRICS.md §4, metrics/activity.ts). */
 export function mostActiveHour(h: HourlyTotals): number | null {
-  let best: number | null = null;
-  let bestN = 0;
-  for (let i = 0; i < 24; i++) {
-    const n = h.inbound[i] + h.outbound[i];
-    if (n > bestN) {
-      best = i;
-      bestN = n;
-    }
-  }
-  return best;
+  return mostActiveHourOf(h.inbound.map((n, i) => n + h.outbound[i]));
 }

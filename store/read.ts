@@ -2,16 +2,15 @@
 // the exports, the site and the digests. Month and range values are derived here (METRICS.md §6).
 import type { Db } from '../db/connect.ts';
 import { DAILY_KEYS, kindOf, type MetricKey } from '../metrics/definitions.ts';
+import { mostActiveHourOf } from '../metrics/activity.ts';
 import { eachDate, localDay, firstOfMonth, lastOfMonth, monthOf } from '../metrics/days.ts';
 import type { DayRow, HourlyRow, OrgInfo, OrgReport, PeriodRow, Provenance, Source, Values } from '../metrics/report.ts';
 
-/** The hour with most inbound + outbound messages; ties to the earliest; none without messages (METRICS.md §4). */
+/** The most active hour of a set of hourly rows (METRICS.md §4). */
 export function mostActiveHour(hours: Iterable<{ hour: number; inbound: number; outbound: number }>): number | null {
   const sums = new Array<number>(24).fill(0);
   for (const h of hours) sums[h.hour] += h.inbound + h.outbound;
-  let best: number | null = null;
-  for (let h = 0; h < 24; h++) if (sums[h] > 0 && (best === null || sums[h] > sums[best])) best = h;
-  return best;
+  return mostActiveHourOf(sums);
 }
 
 /** Values of a period from its days (§6): sums of events, last day's snapshots, stored distincts. */
