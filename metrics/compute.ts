@@ -96,11 +96,12 @@ export function countable(family: Family, day: string, from: Record<Family, stri
 export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<Map<number, OrgComputation>> {
   const scope: Scope = await resolveWindows(glific, req.orgs);
   const st = req.onStage;
-  // Which days Glific still holds only matters for days older than it surely keeps: the
-  // nightly run (yesterday) skips that query.
-  const minHeld = Math.min(...Object.values(SURELY_HELD_DAYS));
-  const old = scope.windows.some((w) => w.from < addDays(localDay(req.now, w.tz), -minHeld));
-  const held = old ? await timed('history', st, () => heldHistory(glific, scope)) : [];
+  // Which days Glific still holds only matters, per table, for days older than it surely keeps
+  // them: the nightly run (yesterday) skips that query, a rerun of last month reads flow runs only.
+  const tables = (Object.keys(SURELY_HELD_DAYS) as Array<keyof typeof SURELY_HELD_DAYS>).filter((t) =>
+    scope.windows.some((w) => w.from < addDays(localDay(req.now, w.tz), -SURELY_HELD_DAYS[t])),
+  );
+  const held = tables.length ? await timed('history', st, () => heldHistory(glific, scope, tables)) : [];
   const hours = await timed('messages', st, () => messageCounts(glific, scope));
   const active = await timed('active_contacts', st, () => activeContacts(glific, scope, req.periods));
   const convs = await timed('conversations', st, () => bspConversations(glific, scope, req.periods));

@@ -14,13 +14,18 @@ export interface Held {
   flows_from: string | null;
 }
 
-export async function heldHistory(db: Db, scope: Scope): Promise<Held[]> {
+const OLDEST: Record<'messages' | 'conversations' | 'flows', string> = {
+  messages: '(SELECT min(m.inserted_at) FROM messages m WHERE m.organization_id = o.org_id)',
+  conversations: '(SELECT min(mc.inserted_at) FROM messages_conversations mc WHERE mc.organization_id = o.org_id)',
+  flows: '(SELECT min(f.inserted_at) FROM flow_contexts f WHERE f.organization_id = o.org_id)',
+};
+
+/** The oldest day held per org, only for the tables asked for (the others come back NULL). */
+export async function heldHistory(db: Db, scope: Scope, tables: Array<keyof typeof OLDEST>): Promise<Held[]> {
+  const col = (t: keyof typeof OLDEST) => (tables.includes(t) ? `to_char(${local(OLDEST[t])}, 'YYYY-MM-DD')` : 'NULL::text');
   const sql = `
     WITH ${SCOPE_CTES}
-    SELECT o.org_id,
-           to_char(${local('(SELECT min(m.inserted_at) FROM messages m WHERE m.organization_id = o.org_id)')}, 'YYYY-MM-DD') AS messages_from,
-           to_char(${local('(SELECT min(mc.inserted_at) FROM messages_conversations mc WHERE mc.organization_id = o.org_id)')}, 'YYYY-MM-DD') AS conversations_from,
-           to_char(${local('(SELECT min(f.inserted_at) FROM flow_contexts f WHERE f.organization_id = o.org_id)')}, 'YYYY-MM-DD') AS flows_from
+    SELECT o.org_id, ${col('messages')} AS messages_from, ${col('conversations')} AS conversations_from, ${col('flows')} AS flows_from
       FROM o`;
   return (await db.raw<{ rows: Held[] }>(sql, scope.bindings)).rows;
 }
