@@ -275,13 +275,16 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   const summary: RunSummary = { job: req.job, trigger, startedAt, finishedAt: '', orgs: [...outcomes.values()], exitCode: 0 };
   const reports: OrgReport[] = [];
   for (const org of succeeded) reports.push(await readOrgReport(deps.store, org.id, deps.now));
-  for (const r of reports) await writeDataFiles(r, path.join(deps.outputDir, 'site', r.org.shortcode));
+  // The data files are always written; when the site is published they are part of it (the
+  // publisher writes them into the new site), so they are not written twice.
+  const publishing = req.site !== false && !!deps.publishSite;
+  if (!publishing) for (const r of reports) await writeDataFiles(r, path.join(deps.outputDir, 'site', r.org.shortcode));
   const periods = new Map<string, RunPeriod>(
     planned.map((p) => [p.org.shortcode, { from: p.from, to: p.to, lateSince: outcomes.get(p.org.id)?.late ? outcomes.get(p.org.id)?.dueAt : undefined }]),
   );
   let stepsOk = true;
-  if (req.site !== false && deps.publishSite && reports.length) {
-    const r = await deps.publishSite(reports, req, periods);
+  if (publishing && reports.length) {
+    const r = await deps.publishSite!(reports, req, periods);
     summary.site = r.summary;
     stepsOk &&= r.ok;
   }

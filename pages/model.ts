@@ -281,23 +281,16 @@ export function buildOrgPages(input: OrgPagesInput): OrgPages {
   const zone = { name: report.org.timezone, fallback: report.org.timezoneIsFallback };
   const today = localToday(report, now);
 
-  const days = report.days.filter((d) => {
-    if (isDate(d.date)) return true;
-    warnings.push(`org ${sc}: day row with malformed date dropped`);
-    return false;
-  }).sort((a, b) => a.date.localeCompare(b.date));
+  // Rows whose key could not name a page are dropped with a warning; the rest in key order.
+  const wellFormed = <T>(rows: T[], key: (r: T) => string, valid: (k: string) => boolean, what: string): T[] =>
+    rows
+      .filter((r) => valid(key(r)) || (warnings.push(`org ${sc}: ${what} dropped`), false))
+      .sort((a, b) => key(a).localeCompare(key(b)));
+  const days = wellFormed(report.days, (d) => d.date, isDate, 'day row with malformed date');
   const byDate = new Map(days.map((d) => [d.date, d]));
-  const months = report.months.filter((m) => {
-    if (isMonth(m.key)) return true;
-    warnings.push(`org ${sc}: month row with malformed key dropped`);
-    return false;
-  }).sort((a, b) => a.key.localeCompare(b.key));
+  const months = wellFormed(report.months, (m) => m.key, isMonth, 'month row with malformed key');
   const monthByKey = new Map(months.map((m) => [m.key, m]));
-  const ranges = report.ranges.filter((r) => {
-    if (isRangeKey(r.key)) return true;
-    warnings.push(`org ${sc}: range row with malformed key dropped`);
-    return false;
-  }).sort((a, b) => a.key.localeCompare(b.key));
+  const ranges = wellFormed(report.ranges, (r) => r.key, isRangeKey, 'range row with malformed key');
 
   const orgIndexPath = sitePaths.orgIndex(sc);
   const crumbsFor = (path: string, extra: NavLink[] = []): NavLink[] => [

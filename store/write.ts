@@ -1,7 +1,7 @@
 // Writing one org's computed values: one transaction per org and run, every value under its
 // unique key, so a rerun replaces and never duplicates, and a failure leaves the period as it was.
 import type { Knex } from 'knex';
-import { DEFINITION_VERSION, DAILY_KEYS, kindOf, type MetricKey } from '../metrics/definitions.ts';
+import { DEFINITION_VERSION, DAILY_KEYS, kindOf } from '../metrics/definitions.ts';
 import { FAMILY, countable, type OrgComputation } from '../metrics/compute.ts';
 
 /** A snapshot captured more than this long after its day ended is marked late (METRICS.md §3). */
@@ -136,4 +136,3 @@ async function writeChain(trx: Knex.Transaction, c: OrgComputation, opts: WriteO
   );
 }
 
-export type { MetricKey };
