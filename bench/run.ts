@@ -16,8 +16,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { connect, withDatabase } from '../db/connect.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
-import { createGlificSchema } from '../glific/schema.ts';
-import { generateGlificData } from '../glific/generate.ts';
+import { createGlificSchema } from '../demo/glific/schema.ts';
+import { generateGlificData } from '../demo/glific/generate.ts';
 import { addDays } from '../metrics/days.ts';
 
 const { values: a } = parseArgs({

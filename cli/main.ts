@@ -8,7 +8,7 @@ import { planRun, runJob, type RunRequest, type RunSummary } from '../jobs/run.t
 import { openContext } from './context.ts';
 import { migrateStore } from '../store/connect.ts';
 import { publishStep, digestStep } from './steps.ts';
-import { runDemo } from '../jobs/demo.ts';
+import { runDemo } from '../demo/run.ts';
 import { printStatus } from './status.ts';
 import { runServe } from './serve.ts';
 import { commandRecipients, RECIPIENTS_USAGE } from './recipients.ts';

@@ -6,7 +6,7 @@ import type { Config } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
 import type { Log } from '../jobs/log.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
-import { scheduleConfig } from '../jobs/schedule.ts';
+import { scheduleConfig } from '../jobs/fire-times.ts';
 import { migrateStore } from '../store/connect.ts';
 import { openContext } from './context.ts';
 import { digestStep, publishStep } from './steps.ts';

@@ -7,7 +7,7 @@ import type { Log } from '../jobs/log.ts';
 import { openContext } from './context.ts';
 import { migrateStore } from '../store/connect.ts';
 import type { CliIo } from './main.ts';
-import { nextFireTime, periodOfFire, scheduleConfig } from '../jobs/schedule.ts';
+import { nextFireTime, periodOfFire, scheduleConfig } from '../jobs/fire-times.ts';
 import { owedNow, scheduleZone } from '../jobs/scheduler.ts';
 
 export async function printStatus(args: string[], config: Config, io: CliIo, log: Log): Promise<number> {

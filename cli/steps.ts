@@ -23,7 +23,7 @@ export function digestStep(config: Config, log: Log, now: Date, ctx: Context): P
       return p && p.to < localDay(now, r.org.timezone);
     });
     if (!due.length) return { ok: true, summary: { skipped: 'no closed period' } };
-    const { sendDigests } = await import('../mail/digests.ts');
+    const { sendDigests } = await import('../mail/deliver.ts');
     const result = await sendDigests({
       reports: due,
       kind,

@@ -1,7 +1,7 @@
 // `schedule`: the long-running loop. One node-cron task fires every minute (in UTC: the minute is
 // the same everywhere); each tick re-reads the organizations (so new orgs, changed zones and
 // deactivations apply without a restart), marks runs of dead processes failed, works out with
-// jobs/schedule.ts which (org, job, period) are owed in each org's own zone, and runs them,
+// jobs/fire-times.ts which (org, job, period) are owed in each org's own zone, and runs them,
 // oldest first, grouped so that orgs owing the same period share one set of queries.
 //
 // Exactly once across processes: a run takes the advisory lock of its (org, job, period)
@@ -16,7 +16,7 @@ import { isIanaZone } from '../config/env.ts';
 import type { Log } from './log.ts';
 import { failDeadRuns, runKey, RunLocks } from './locks.ts';
 import { runJob, type JobKind, type PlannedOrg, type RunClaims, type RunDeps, type RunSummary } from './run.ts';
-import { owedPeriods, periodKey, windowBounds, type Owed, type PeriodHistory, type ScheduleConfig, type ScheduledOrg } from './schedule.ts';
+import { owedPeriods, periodKey, windowBounds, type Owed, type PeriodHistory, type ScheduleConfig, type ScheduledOrg } from './fire-times.ts';
 
 export interface SchedulerDeps {
   glific: Db;

@@ -2,7 +2,7 @@
 // Each chart carries its numbers as a table, which becomes the image's alt text.
 import type { OrgReport } from '../metrics/report.ts';
 import { chartsForPeriod, renderSvg, type Chart } from '../charts/index.ts';
-import { addDays, addMonths, type DigestKind } from './digest.ts';
+import { addDays, addMonths, type DigestKind } from './digest-model.ts';
 
 export type { Chart };
 

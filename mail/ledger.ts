@@ -3,7 +3,7 @@
 // the same digest to the same recipient twice. A claim older than the stale timeout belongs to
 // a run that died, and the next run takes it over.
 import type { Knex } from 'knex';
-import type { DigestKind } from './digest.ts';
+import type { DigestKind } from './digest-model.ts';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'previewed';
 

@@ -2,7 +2,7 @@
 // emails from Glific; operators add or remove addresses per org and digest kind in the
 // results store (digest_recipients), without code. Addresses are compared case-insensitively.
 import type { Knex } from 'knex';
-import type { DigestKind } from './digest.ts';
+import type { DigestKind } from './digest-model.ts';
 
 export type RecipientKind = DigestKind | 'all';
 export type RecipientAction = 'add' | 'remove';

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OrgReport } from '../metrics/report.ts';
-import { buildDigest, type DigestKind, type DigestModel } from './digest.ts';
+import { buildDigest, type DigestKind, type DigestModel } from './digest-model.ts';
 import { chartAltText, chartSvg, CHART_WIDTH, digestCharts, type Chart } from './charts.ts';
 import { svgToPng } from './png.ts';
 

@@ -13,7 +13,7 @@
 // production iteration count (a dummy hash when the phone is unknown, malformed, or its hash is in
 // the refused legacy encoding), so response time does not tell whether a phone exists.
 import type { Knex } from 'knex';
-import { hashPassword, isLegacyHash, verifyPassword } from '../glific/password.ts';
+import { hashPassword, isLegacyHash, verifyPassword } from './password.ts';
 import { isSafeShortcode } from '../pages/links.ts';
 
 export interface LoginUser {

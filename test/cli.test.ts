@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type Db } from '../db/connect.ts';
-import { GlificFixture } from '../glific/fixture.ts';
+import { GlificFixture } from '../demo/glific/fixture.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
 import { DAILY_KEYS } from '../metrics/definitions.ts';
 

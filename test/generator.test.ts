@@ -4,8 +4,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Knex } from 'knex';
 import { connect } from '../db/connect.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
-import { generateGlificData, DEMO_PASSWORD, DEMO_ADMIN_PHONE, type GenerateResult } from '../glific/generate.ts';
-import { verifyPassword } from '../glific/password.ts';
+import { generateGlificData, DEMO_PASSWORD, DEMO_ADMIN_PHONE, type GenerateResult } from '../demo/glific/generate.ts';
+import { verifyPassword } from '../serve/password.ts';
 
 const OPTS = { seed: 7, orgs: 3, contactsPerOrg: 60, days: 20, messagesPerDay: 80, endDate: '2026-03-31', statsDays: 5 };
 

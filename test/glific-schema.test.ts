@@ -4,8 +4,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Knex } from 'knex';
 import { connect } from '../db/connect.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
-import { GlificFixture, FIXTURE_PASSWORD, SIMULATOR_PREFIX } from '../glific/fixture.ts';
-import { hashPassword, verifyPassword, isLegacyHash } from '../glific/password.ts';
+import { GlificFixture, FIXTURE_PASSWORD, SIMULATOR_PREFIX } from '../demo/glific/fixture.ts';
+import { hashPassword, verifyPassword, isLegacyHash } from '../serve/password.ts';
 
 let tdb: TestDatabase;
 let db: Knex;

@@ -1,7 +1,7 @@
 // The primary-key bound that stands in for the missing inserted_at index of messages_conversations.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Db } from '../db/connect.ts';
-import { GlificFixture } from '../glific/fixture.ts';
+import { GlificFixture } from '../demo/glific/fixture.ts';
 import { idFloor } from '../extract/id-floor.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 

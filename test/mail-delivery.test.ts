@@ -10,10 +10,10 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import { connect } from '../db/connect.ts';
 import { migrationSource } from '../store/migrations/index.ts';
-import { GlificFixture } from '../glific/fixture.ts';
+import { GlificFixture } from '../demo/glific/fixture.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 import type { DayRow, OrgReport } from '../metrics/report.ts';
-import { sendDigests, previewPath, type SendDigestsOptions } from '../mail/digests.ts';
+import { sendDigests, previewPath, type SendDigestsOptions } from '../mail/deliver.ts';
 import { readDeliveries } from '../mail/ledger.ts';
 import { addRecipient, removeRecipient, listRecipients, clearRecipient, digestRecipients } from '../mail/recipients.ts';
 

@@ -8,7 +8,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import type { DayRow, OrgReport } from '../metrics/report.ts';
 import { renderDigest, type RenderedDigest } from '../mail/render.ts';
 import { digestMessage } from '../mail/message.ts';
-import { describeChange, formatNumber, buildDigest } from '../mail/digest.ts';
+import { describeChange, formatNumber, buildDigest } from '../mail/digest-model.ts';
 import { svgToPixels } from '../mail/png.ts';
 import { resolveRecipients, isValidEmail } from '../mail/recipients.ts';
 import { hasChromium, launchChromium, warnIfNoChromium } from './support/browser.ts';

@@ -12,7 +12,7 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 import { connect, withDatabase, type Db } from '../db/connect.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
-import { GlificFixture } from '../glific/fixture.ts';
+import { GlificFixture } from '../demo/glific/fixture.ts';
 import { DAILY_KEYS } from '../metrics/definitions.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
 

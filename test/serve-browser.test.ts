@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { connect, type Db } from '../db/connect.ts';
-import { GlificFixture } from '../glific/fixture.ts';
+import { GlificFixture } from '../demo/glific/fixture.ts';
 import { publishSite } from '../publish/site.ts';
 import { createServeApp } from '../serve/app.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, connectGlific, type Db } from '../../db/connect.ts';
-import { GlificFixture } from '../../glific/fixture.ts';
+import { GlificFixture } from '../../demo/glific/fixture.ts';
 import { connectStore, migrateStore } from '../../store/connect.ts';
 import { planRun, runJob, type RunRequest, type RunSummary } from '../../jobs/run.ts';
 import { silentLog } from '../../jobs/log.ts';

@@ -27,7 +27,7 @@
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { createGlificSchema } from './schema.ts';
-import { hashPassword } from './password.ts';
+import { hashPassword } from '../../serve/password.ts';
 
 export const FIXTURE_PASSWORD = 'Secret1234!';
 export const FIXTURE_HASH_ITERATIONS = 1000;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { OrgReport } from '../metrics/report.ts';
-import { findPeriodRow, type DigestKind } from './digest.ts';
+import { findPeriodRow, type DigestKind } from './digest-model.ts';
 import type { Chart } from './charts.ts';
 import { renderDigest, safeToken, type RenderedDigest } from './render.ts';
 import { digestMessage } from './message.ts';

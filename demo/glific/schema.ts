@@ -2,7 +2,7 @@
 // the tables the reports read, with Glific's real names, types, enums, NOT NULLs, DB defaults,
 // foreign keys (ON DELETE as in production) and indexes. Only the DB defaults are here; the app
 // defaults Glific's Ecto layer writes (`messages.errors = '{}'`, `contacts.contact_type = 'WABA'`,
-// ...) are the loaders' job (glific/fixture.ts, glific/generate.ts), as they are Glific's app's job.
+// ...) are the loaders' job (demo/glific/fixture.ts, demo/glific/generate.ts), as they are Glific's app's job.
 //
 // Laid out like a pg_dump: types, then tables without foreign keys, then indexes, then foreign
 // keys, so that the circular references (organizations <-> flows, messages <-> message_broadcasts)
@@ -805,7 +805,7 @@ CREATE TRIGGER message_before_insert_trigger BEFORE INSERT ON public.messages FO
 CREATE TRIGGER message_after_insert_trigger AFTER INSERT ON public.messages FOR EACH ROW EXECUTE FUNCTION public.message_after_insert_callback();
 CREATE TRIGGER update_contact_updated_at_trigger AFTER INSERT OR DELETE OR UPDATE ON public.contacts_groups FOR EACH ROW EXECUTE FUNCTION public.update_contact_updated_at();
 CREATE TRIGGER remove_old_history_trigger AFTER INSERT ON public.contact_histories FOR EACH ROW EXECUTE FUNCTION public.remove_old_history();
--- Disabled: see the top of glific/schema.ts.
+-- Disabled: see the top of demo/glific/schema.ts.
 ALTER TABLE public.messages DISABLE TRIGGER message_before_insert_trigger;
 ALTER TABLE public.messages DISABLE TRIGGER message_after_insert_trigger;
 ALTER TABLE public.contacts_groups DISABLE TRIGGER update_contact_updated_at_trigger;

@@ -22,7 +22,7 @@
 import type { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import { GlificFixture } from './fixture.ts';
-import { hashPassword } from './password.ts';
+import { hashPassword } from '../../serve/password.ts';
 
 export interface GenerateOptions {
   seed?: number;
