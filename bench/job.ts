@@ -6,7 +6,7 @@ import pg from 'pg';
 import { connectGlific } from '../db/connect.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
 import { planRun, runJob, type RunRequest } from '../jobs/run.ts';
-import { silentLog } from '../jobs/log.ts';
+import { silentLog } from '../lib/log.ts';
 
 const [glificUrl, reqJson, now, explainFile] = process.argv.slice(2);
 const req = JSON.parse(reqJson) as RunRequest;

@@ -18,7 +18,7 @@ import { connect, withDatabase } from '../db/connect.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { createGlificSchema } from '../demo/glific/schema.ts';
 import { generateGlificData } from '../demo/glific/generate.ts';
-import { addDays } from '../metrics/days.ts';
+import { addDays } from '../lib/calendar.ts';
 
 const { values: a } = parseArgs({
   options: {

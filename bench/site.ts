@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publishSite } from '../publish/site.ts';
 import { fixtureReport } from '../test/support/site-fixtures.ts';
-import { addDays } from '../charts/calendar.ts';
+import { addDays } from '../lib/calendar.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FROM = '2024-01-01';

@@ -7,7 +7,7 @@ import { connectGlific, withDatabase } from '../db/connect.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
 import { planRun, runJob } from '../jobs/run.ts';
-import { createLog } from '../jobs/log.ts';
+import { createLog } from '../lib/log.ts';
 
 const [messages, reqJson, orgs = '20', days = '60'] = process.argv.slice(2);
 const server = await startEmbeddedPostgres({ parentDir: path.join(os.tmpdir(), `glific-reports-bench-${messages}-${orgs}-${days}`), persistent: true });

@@ -2,7 +2,7 @@
 // 30 days up to it for context; longer periods show every chart over the period itself.
 import type { OrgReport } from '../metrics/report.ts';
 import type { Chart, ChartPeriod } from './types.ts';
-import { addDays } from './calendar.ts';
+import { addDays } from '../lib/calendar.ts';
 import { windowOf } from './series.ts';
 import { contactStatus, contactsDaily } from './contacts.ts';
 import { activeHour, hourWeekdayHeatMap, messagesDaily } from './messages.ts';

@@ -6,7 +6,7 @@ import { dailyLines, groupedBars, heatMap } from './shapes.ts';
 import { OKABE_ITO } from './palette.ts';
 import { dailyTable, hourlyTotals, longRows, mostActiveHour, total, type Window } from './series.ts';
 import { formatCount, formatHour, formatSpan } from './numbers.ts';
-import { WEEKDAYS } from './calendar.ts';
+import { WEEKDAYS } from '../lib/calendar.ts';
 import { missingNote } from './wording.ts';
 
 export function messagesDaily(w: Window): Chart {

@@ -3,7 +3,7 @@ import type { DayRow, OrgReport } from '../metrics/report.ts';
 import type { MetricKey } from '../metrics/definitions.ts';
 import type { Cell } from './types.ts';
 import type { LongRow } from './shapes.ts';
-import { eachDate, WEEKDAYS, weekdayIndex } from './calendar.ts';
+import { eachDate, WEEKDAYS, weekdayIndex } from '../lib/calendar.ts';
 import { mostActiveHourOf } from '../metrics/activity.ts';
 
 export interface Window {

@@ -2,7 +2,7 @@
 // inline (`data.values`) and the window bounds as top-level params, so the renderer can compile a
 // shape once and feed it new data (charts/render.ts).
 import type { VegaLiteSpec } from './types.ts';
-import { toUtcMs } from './calendar.ts';
+import { toUtcMs } from '../lib/calendar.ts';
 import { DASHES, SEQUENTIAL_SCHEME } from './palette.ts';
 
 export interface Series {

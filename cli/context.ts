@@ -9,7 +9,7 @@ import { UsageError } from '../config/errors.ts';
 import { connectGlific, redactUrl, withDatabase, type Db } from '../db/connect.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
-import type { Log } from '../jobs/log.ts';
+import type { Log } from '../lib/log.ts';
 
 export const DEMO_DATABASE = 'glific_demo';
 

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
-import { createLog, type Log } from '../jobs/log.ts';
+import { createLog, type Log } from '../lib/log.ts';
 import { planRun, runJob, type RunRequest, type RunSummary } from '../jobs/run.ts';
 import { openContext } from './context.ts';
 import { migrateStore } from '../store/connect.ts';

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
-import type { Log } from '../jobs/log.ts';
+import type { Log } from '../lib/log.ts';
 import { listOrgs } from '../extract/orgs.ts';
 import { migrateStore } from '../store/connect.ts';
 import { addRecipient, clearRecipient, digestRecipients, isValidEmail, listRecipients, removeRecipient, type RecipientKind } from '../mail/recipients.ts';

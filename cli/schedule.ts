@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
-import type { Log } from '../jobs/log.ts';
+import type { Log } from '../lib/log.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
 import { scheduleConfig } from '../jobs/fire-times.ts';
 import { migrateStore } from '../store/connect.ts';

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/env.ts';
+import type { Log } from '../lib/log.ts';
 import { UsageError } from '../config/errors.ts';
 import { connect, redactUrl } from '../db/connect.ts';
 import { createServeApp } from '../serve/app.ts';
@@ -41,7 +42,7 @@ export async function runServe(
   args: string[],
   config: Config,
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
-  log: (event: string, fields?: Record<string, unknown>) => void,
+  log: Log,
   control: ServeControl = {},
 ): Promise<number> {
   const { port, host } = parseServeArgs(args);

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
-import type { Log } from '../jobs/log.ts';
+import type { Log } from '../lib/log.ts';
 import { openContext } from './context.ts';
 import { migrateStore } from '../store/connect.ts';
 import type { CliIo } from './main.ts';

@@ -1,10 +1,10 @@
 // The site and digest stages of a run, bound to the configuration. Loaded lazily: a
 // `--no-site --no-email` run never loads vega or the mail stack.
 import type { Config } from '../config/env.ts';
-import type { Log } from '../jobs/log.ts';
+import type { Log } from '../lib/log.ts';
 import type { PublishStep } from '../jobs/run.ts';
 import type { Context } from './context.ts';
-import { localDay } from '../metrics/days.ts';
+import { localDay } from '../lib/calendar.ts';
 
 export function publishStep(config: Config, log: Log, now: Date): PublishStep {
   return async (reports) => {

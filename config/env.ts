@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from './errors.ts';
+import { isIanaZone } from '../lib/calendar.ts';
 
 export interface Config {
   glificDatabaseUrl: string | undefined;
@@ -73,13 +74,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     catchupDays: Number(catchup),
     statementTimeoutMs: Number(timeout),
   };
-}
-
-export function isIanaZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.includes('/') || zone === 'UTC';
-  } catch {
-    return false;
-  }
 }

@@ -3,11 +3,11 @@
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config/env.ts';
-import type { Log } from '../jobs/log.ts';
+import type { Log } from '../lib/log.ts';
 import { connect } from '../db/connect.ts';
 import { createGlificSchema } from './glific/schema.ts';
 import { generateGlificData } from './glific/generate.ts';
-import { addDays, localDay } from '../metrics/days.ts';
+import { addDays, localDay } from '../lib/calendar.ts';
 import { DEMO_DATABASE, openContext } from '../cli/context.ts';
 import { migrateStore } from '../store/connect.ts';
 import { planRun, runJob, type RunRequest } from '../jobs/run.ts';

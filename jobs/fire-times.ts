@@ -9,7 +9,7 @@
 // once, at its first occurrence.
 import { parse as parseCronFields, validate as validateCron } from 'node-cron';
 import { UsageError } from '../config/errors.ts';
-import { addDays, addMonths, localDay, firstOfMonth, lastOfMonth, monthOf } from '../metrics/days.ts';
+import { addDays, addMonths, localDay, firstOfMonth, lastOfMonth, monthOf, zonedInstant } from '../lib/calendar.ts';
 
 export type ScheduledJob = 'daily' | 'monthly';
 
@@ -66,40 +66,6 @@ export function scheduleConfig(env: NodeJS.ProcessEnv, catchupDays: number): Sch
     monthly: parseCron(env.REPORTS_MONTHLY_CRON || DEFAULT_MONTHLY_CRON, 'REPORTS_MONTHLY_CRON'),
     catchupDays,
   };
-}
-
-const formats = new Map<string, Intl.DateTimeFormat>();
-function wallClock(instant: number, zone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
-  let fmt = formats.get(zone);
-  if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-    formats.set(zone, fmt);
-  }
-  const p: Record<string, number> = {};
-  for (const part of fmt.formatToParts(new Date(instant))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  return { y: p.year, mo: p.month, d: p.day, h: p.hour, mi: p.minute, s: p.second };
-}
-
-/** The zone's offset from UTC at an instant, in ms (local minus UTC). */
-function offsetAt(instant: number, zone: string): number {
-  const w = wallClock(instant, zone);
-  return Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(instant / 1000) * 1000;
-}
-
-/**
- * The instant of a local wall time in a zone. In a DST gap: the offset in force before the gap
- * (so the time lands just after it); when it occurs twice: the first occurrence.
- */
-export function zonedInstant(day: string, hour: number, minute: number, zone: string): Date {
-  const [y, mo, d] = day.split('-').map(Number);
-  const asUtc = Date.UTC(y, mo - 1, d, hour, minute);
-  const before = offsetAt(asUtc - 86_400_000, zone);
-  const after = offsetAt(asUtc + 86_400_000, zone);
-  const valid = [asUtc - before, asUtc - after].filter((t) => {
-    const w = wallClock(t, zone);
-    return w.h === hour && w.mi === minute && Date.UTC(w.y, w.mo - 1, w.d) === Date.UTC(y, mo - 1, d);
-  });
-  return new Date(valid.length ? Math.min(...valid) : asUtc - before);
 }
 
 function dayMatches(c: CronSchedule, day: string): boolean {

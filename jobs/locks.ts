@@ -3,6 +3,7 @@
 // drops the locks when that connection ends, so a crashed process never leaves one behind, and
 // a `running` row whose lock is free belongs to a process that is gone.
 import type { Db } from '../db/connect.ts';
+import type { Log } from '../lib/log.ts';
 import type { JobKind, PlannedOrg, RunClaims } from './run.ts';
 
 export interface RunKey {
@@ -79,7 +80,7 @@ export const runKey = (p: PlannedOrg, job: JobKind): RunKey => ({ orgId: p.org.i
  * Claims for a manual run: wait for each org's lock in org order (two manual runs cannot
  * deadlock), so that a manual run never overlaps a scheduled run of the same period.
  */
-export function waitingClaims(locks: RunLocks, log?: (event: string, fields: Record<string, unknown>) => void): RunClaims {
+export function waitingClaims(locks: RunLocks, log?: Log): RunClaims {
   const taken: RunKey[] = [];
   return {
     async acquire(plan, job) {

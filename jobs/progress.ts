@@ -1,7 +1,7 @@
 // A progress bar for `run` on a terminal: the compute stages (shared by all orgs, they do most
 // of the work) and then one step per org stored, with an ETA. Log lines still go through, above
 // the bar. Off a terminal the plain JSON log lines are the progress.
-import type { Log } from './log.ts';
+import type { Log } from '../lib/log.ts';
 
 /** The stages computeMetrics reports through onStage (metrics/compute.ts). */
 export const COMPUTE_STAGES = 8;

@@ -2,7 +2,8 @@
 // Each chart carries its numbers as a table, which becomes the image's alt text.
 import type { OrgReport } from '../metrics/report.ts';
 import { chartsForPeriod, renderSvg, type Chart } from '../charts/index.ts';
-import { addDays, addMonths, type DigestKind } from './digest-model.ts';
+import type { DigestKind } from './digest-model.ts';
+import { addDays, addMonths } from '../lib/calendar.ts';
 
 export type { Chart };
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { OrgReport } from '../metrics/report.ts';
+import type { Log } from '../lib/log.ts';
 import { findPeriodRow, type DigestKind } from './digest-model.ts';
 import type { Chart } from './charts.ts';
 import { renderDigest, safeToken, type RenderedDigest } from './render.ts';
@@ -36,7 +37,7 @@ export interface SendDigestsOptions {
   /** Digests sent late (after downtime): shortcode -> when the digest was due (ISO instant). */
   lateSince?: Record<string, string>;
   now: Date;
-  log?: (event: string, fields: Record<string, unknown>) => void;
+  log?: Log;
   retry?: { attempts: number; baseDelayMs: number };
   /** Names this run's claims in the ledger; default host-pid-random. */
   runId?: string;

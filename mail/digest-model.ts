@@ -2,6 +2,7 @@
 // data (numbers, their change against the previous period, provisional marks, labels). The
 // HTML and text renderings are both made from this, so they always carry the same numbers.
 import { LABELS, STATS_IMPORT, SNAPSHOT_KEYS, type MetricKey } from '../metrics/definitions.ts';
+import { addDays, addMonths } from '../lib/calendar.ts';
 import type { DayRow, OrgReport, PeriodRow, Values } from '../metrics/report.ts';
 
 export type DigestKind = 'daily' | 'monthly';
@@ -102,17 +103,6 @@ export function hourText(h: number | null): string {
   if (h === null || h === undefined) return DASH;
   const two = (n: number) => String(n).padStart(2, '0');
   return `${two(h)}:00–${two((h + 1) % 24)}:00`;
-}
-
-/** Calendar arithmetic on 'YYYY-MM-DD' labels (no time zone involved: these are local-day names). */
-export function addDays(date: string, n: number): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
-}
-
-export function addMonths(month: string, n: number): string {
-  const [y, m] = month.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1 + n, 1)).toISOString().slice(0, 7);
 }
 
 export function periodLabel(kind: DigestKind, period: string): string {

@@ -9,7 +9,7 @@ import { contactMetrics } from './contacts.sql.ts';
 import { flowMetrics } from './flows.sql.ts';
 import { heldHistory, statsDays, type Held } from './history.sql.ts';
 import { computeChains, planChain, type ChainOutcome } from './conversation-windows.ts';
-import { addDays, eachDate, localDay } from './days.ts';
+import { addDays, eachDate, localDay } from '../lib/calendar.ts';
 
 /** Which Glific table each key is counted from: it decides which days can still be counted raw. */
 export type Family = 'messages' | 'conversations' | 'flows' | 'contacts';

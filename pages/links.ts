@@ -1,6 +1,6 @@
 // Paths and relative links between pages, and the checks that keep untrusted identifiers
 // (shortcodes, dates, bookmark URLs) from escaping the site directory or carrying scripts.
-import { DATE_RE, MONTH_RE } from '../charts/calendar.ts';
+import { DATE_RE, MONTH_RE } from '../lib/calendar.ts';
 
 /** Shortcodes become directory names: letters, digits, '_' and '-' only. */
 export function isSafeShortcode(s: string): boolean {

@@ -5,7 +5,7 @@ import { DAILY_KEYS, kindOf, LABELS, type MetricKey } from '../metrics/definitio
 import type { DayRow, OrgReport, PeriodRow, Values } from '../metrics/report.ts';
 import { chartsForPeriod } from '../charts/catalog.ts';
 import type { Chart, Cell } from '../charts/types.ts';
-import { addDays, addMonths, daysBetween, firstOfMonth, lastOfMonth, localDateTime, monthOf } from '../charts/calendar.ts';
+import { addDays, addMonths, daysBetween, firstOfMonth, lastOfMonth, localDateTime, monthOf } from '../lib/calendar.ts';
 import { formatDate, formatMonth, formatSpan } from '../charts/numbers.ts';
 import { change, show, showHour, type Change, type Shown } from './values.ts';
 import { isDate, isMonth, isRangeKey, relativeHref, safeBookmarks, sitePaths, type SafeBookmark } from './links.ts';

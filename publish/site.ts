@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { OrgReport } from '../metrics/report.ts';
+import type { Log } from '../lib/log.ts';
 import { buildOrgPages, buildSiteIndex, type PageModel } from '../pages/model.ts';
 import { isSafeShortcode } from '../pages/links.ts';
 import { renderPage, templateVersion } from '../pages/render.ts';
@@ -17,7 +18,7 @@ export interface PublishSiteOptions {
   /** REPORTS_OUTPUT_DIR; the site lives in <outputDir>/site. */
   outputDir: string;
   now: Date;
-  log?: (event: string, fields: Record<string, unknown>) => void;
+  log?: Log;
   /** For the global index (default: the reports' orgs and the orgs already on the site). */
   allOrgs?: Array<{ shortcode: string; name: string }>;
 }

@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
+import type { Log } from '../lib/log.ts';
 import { checkRequestPath, findSiteFile } from './files.ts';
 import { createVerifier, maskPhone, normalizePhone, type Verifier } from './login.ts';
 import { FORM_EXPIRED, LOGIN_FAILED, loginPage, messagePage, orgIndexPage } from './pages.ts';
@@ -12,7 +13,7 @@ import {
 } from './session.ts';
 import { DEFAULT_IP_RULE, DEFAULT_PHONE_RULE, Throttle, type ThrottleRule } from './throttle.ts';
 
-export type ServeLog = (event: string, fields?: Record<string, unknown>) => void;
+export type ServeLog = Log;
 
 export interface ServeOptions {
   /** <REPORTS_OUTPUT_DIR>/site */

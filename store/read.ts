@@ -3,7 +3,7 @@
 import type { Db } from '../db/connect.ts';
 import { DAILY_KEYS, kindOf, type MetricKey } from '../metrics/definitions.ts';
 import { mostActiveHourOf } from '../metrics/activity.ts';
-import { eachDate, localDay, firstOfMonth, lastOfMonth, monthOf } from '../metrics/days.ts';
+import { eachDate, localDay, firstOfMonth, lastOfMonth, monthOf } from '../lib/calendar.ts';
 import type { DayRow, HourlyRow, OrgInfo, OrgReport, PeriodRow, Provenance, Source, Values } from '../metrics/report.ts';
 
 /** The most active hour of a set of hourly rows (METRICS.md §4). */

@@ -5,7 +5,7 @@ import { dayValues, pipeline, type Pipeline } from './support/pipeline.ts';
 import { sql } from './support/databases.ts';
 import { withDatabase } from '../db/connect.ts';
 import { EVENT_KEYS } from '../metrics/definitions.ts';
-import { addDays } from '../metrics/days.ts';
+import { addDays } from '../lib/calendar.ts';
 
 async function resetStore(p: Pipeline) {
   await p.store.raw('TRUNCATE daily_values, period_values, hourly_values, conversation_chains, conversation_chain_state, runs');

@@ -2,7 +2,8 @@
 // clock is an argument.
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../config/errors.ts';
-import { fireTimes, nextFireTime, owedPeriods, parseCron, periodKey, periodOfFire, scheduleConfig, zonedInstant, type PeriodHistory } from '../jobs/fire-times.ts';
+import { fireTimes, nextFireTime, owedPeriods, parseCron, periodKey, periodOfFire, scheduleConfig, type PeriodHistory } from '../jobs/fire-times.ts';
+import { zonedInstant } from '../lib/calendar.ts';
 import { fractionDone, renderProgress } from '../jobs/progress.ts';
 
 const daily = parseCron('30 2 * * *');

@@ -55,7 +55,7 @@ beforeAll(async () => {
     mkdirSync(path.join(site, sc, 'data'), { recursive: true });
     for (const f of ['daily.csv', 'monthly.csv', 'hourly.csv', 'metrics.json']) writeFileSync(path.join(site, sc, 'data', f), `${sc} ${f}\n`);
   }
-  first = await publishSite({ reports: [hostileOrg(), betaOrg()], outputDir: out, now: new Date('2025-01-21T10:00:00Z'), log: (e, f) => logged.push([e, f]) });
+  first = await publishSite({ reports: [hostileOrg(), betaOrg()], outputDir: out, now: new Date('2025-01-21T10:00:00Z'), log: (e, f = {}) => logged.push([e, f]) });
 });
 
 afterAll(() => {

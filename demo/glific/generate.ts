@@ -22,6 +22,7 @@
 import type { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import { GlificFixture } from './fixture.ts';
+import { addDays } from '../../lib/calendar.ts';
 import { hashPassword } from '../../serve/password.ts';
 
 export interface GenerateOptions {
@@ -115,11 +116,6 @@ const LAST_NAMES = ['Patel', 'Sharma', 'Devi', 'Khan', 'Smith', 'Silva', 'Otieno
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const sqlArray = (xs: string[]) => `ARRAY[${xs.map(sqlText).join(',')}]::text[]`;
 
-function addDays(date: string, n: number): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
 function epochDay(date: string): number {
   return Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
 }

@@ -7,7 +7,7 @@ import { connect, connectGlific, type Db } from '../../db/connect.ts';
 import { GlificFixture } from '../../demo/glific/fixture.ts';
 import { connectStore, migrateStore } from '../../store/connect.ts';
 import { planRun, runJob, type RunRequest, type RunSummary } from '../../jobs/run.ts';
-import { silentLog } from '../../jobs/log.ts';
+import { silentLog } from '../../lib/log.ts';
 import { readOrgReport } from '../../store/read.ts';
 import type { OrgReport } from '../../metrics/report.ts';
 import { createTestDatabase, type TestDatabase } from './databases.ts';

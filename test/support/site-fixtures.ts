@@ -2,7 +2,7 @@
 // plausible numbers, no database.
 import type { DayRow, HourlyRow, OrgReport, PeriodRow, Provenance, Values } from '../../metrics/report.ts';
 import { DAILY_KEYS, DEFINITION_VERSION, EVENT_KEYS, SNAPSHOT_KEYS, type MetricKey } from '../../metrics/definitions.ts';
-import { addDays, eachDate, lastOfMonth, firstOfMonth } from '../../charts/calendar.ts';
+import { addDays, eachDate, lastOfMonth, firstOfMonth } from '../../lib/calendar.ts';
 
 function rng(seed: number) {
   let s = seed >>> 0 || 1;
