@@ -1,5 +1,5 @@
-// The HTTP face of `glific-reports serve`: Glific's own users log in with their phone and password
-// and read the published site of their organization only. Everything else is 404, including other
+// The HTTP face of `glific-reports serve`: Glific's staff (roles staff, manager, admin, glific_admin) log in
+// with their phone and password and read the published site of their organization only. Everything else is 404, including other
 // organizations' pages and data, so the server does not confirm which organizations exist.
 import { createReadStream } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
