@@ -1,6 +1,7 @@
-// The HTTP face of `glific-reports serve`: Glific's staff (roles staff, manager, admin, glific_admin) log in
-// with their phone and password and read the published site of their organization only. Everything else is 404, including other
-// organizations' pages and data, so the server does not confirm which organizations exist.
+// The HTTP face of `glific-reports serve`: Glific's staff (roles staff, manager, admin,
+// glific_admin) log in with their phone and password and read the published site of their
+// organization only. Everything else is 404, including other organizations' pages and data, so
+// the server does not confirm which organizations exist.
 import { createReadStream } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
