@@ -1,24 +1,35 @@
-// Signed session cookies and the CSRF tokens bound to them. A session is a small JSON payload
-// plus an HMAC-SHA256 over it; its expiry travels inside the signed part, so a client cannot
-// extend it, and the server checks it on every request. Logging out puts the session id on an
-// in-memory revocation list until the session would have expired anyway: the list is bounded by
-// the number of logouts in 12 hours, and a restart forgets it (a restart with a generated secret
-// ends every session; with REPORTS_SESSION_SECRET set, a logged-out cookie stolen before the
-// restart would work again until its own expiry — the trade-off for needing no session store).
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+// Sessions, kept in the results store (table glific_reports.serve_sessions), and the CSRF tokens
+// of the two forms.
+//
+// The session cookie is a random 256-bit token; the store keeps its SHA-256 with the user and
+// organization and the expiry. Every request looks its row up, so a logout (the row deleted) holds
+// at once on every `serve` process sharing the store and after any restart, and a stolen copy of
+// a logged-out cookie is worthless. Expired rows are purged. Hand-written rather than
+// @fastify/session: the whole mechanism is one table and three queries, with the expiry on our
+// injectable clock, where the plugin would add two plugins and a connect-style store adapter.
+//
+// Form tokens are HMACs under one key (REPORTS_SESSION_SECRET, or a key made once and kept in
+// glific_reports.serve_keys), so any process can check a form another one served.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Knex } from 'knex';
+import { STORE_SCHEMA } from '../store/connect.ts';
+import type { LoginUser } from './login.ts';
 
 export const SESSION_COOKIE = 'glific_reports_session';
 export const LOGIN_CSRF_COOKIE = 'glific_reports_login';
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
-export interface Session {
-  /** Random session id: what logout revokes. */
-  sid: string;
-  userId: number;
-  orgId: number;
-  shortcode: string;
-  orgName: string;
-  userName: string;
+/**
+ * The cookie name for a request: over HTTPS the `__Host-` prefix, which browsers accept only with
+ * Secure, Path=/ and no Domain — so no sibling subdomain or plain-HTTP page can plant or shadow it.
+ */
+export function cookieName(base: string, secure: boolean): string {
+  return secure ? `__Host-${base}` : base;
+}
+
+export interface Session extends LoginUser {
+  /** Hex SHA-256 of the cookie token: the row's key, and what the logout token is bound to. */
+  id: string;
   /** Expiry, epoch milliseconds. */
   exp: number;
 }
@@ -27,69 +38,101 @@ export function randomToken(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-function mac(secret: string, purpose: string, text: string): Buffer {
-  return createHmac('sha256', secret).update(`${purpose}\n${text}`).digest();
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+const SESSIONS = `${STORE_SCHEMA}.serve_sessions`;
+
+function digest(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+interface SessionRow {
+  id: string;
+  user_id: number;
+  org_id: number;
+  shortcode: string;
+  org_name: string;
+  user_name: string;
+  expires_at: Date;
+}
+
+export class SessionStore {
+  constructor(private readonly store: Knex) {}
+
+  async issue(user: LoginUser, now: Date): Promise<{ session: Session; cookie: string }> {
+    const cookie = randomToken(32);
+    const session: Session = { ...user, id: digest(cookie), exp: now.getTime() + SESSION_TTL_MS };
+    await this.store.raw(
+      `INSERT INTO ${SESSIONS} (id, user_id, org_id, shortcode, org_name, user_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [session.id, user.userId, user.orgId, user.shortcode, user.orgName, user.userName, now, new Date(session.exp)],
+    );
+    return { session, cookie };
+  }
+
+  /** The session a cookie value names, or undefined when it is malformed, unknown, expired or logged out. */
+  async read(cookie: string | undefined, now: Date): Promise<Session | undefined> {
+    if (!cookie || !TOKEN_SHAPE.test(cookie)) return undefined;
+    const rows = (await this.store.raw(
+      `SELECT id, user_id, org_id, shortcode, org_name, user_name, expires_at FROM ${SESSIONS} WHERE id = ? AND expires_at > ?`,
+      [digest(cookie), now],
+    )).rows as SessionRow[];
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      id: r.id, userId: r.user_id, orgId: r.org_id, shortcode: r.shortcode, orgName: r.org_name, userName: r.user_name,
+      exp: r.expires_at.getTime(),
+    };
+  }
+
+  async revoke(s: Session): Promise<void> {
+    await this.store.raw(`DELETE FROM ${SESSIONS} WHERE id = ?`, [s.id]);
+  }
+
+  /** Delete the rows of expired sessions; how many went. */
+  async purge(now: Date): Promise<number> {
+    return (await this.store.raw(`DELETE FROM ${SESSIONS} WHERE expires_at <= ?`, [now])).rowCount ?? 0;
+  }
+}
+
+/**
+ * The form key shared by every process on this store: made by the first one that asks (a
+ * concurrent second insert loses the race and reads the winner's key).
+ */
+export async function sharedFormKey(store: Knex): Promise<string> {
+  await store.raw(`INSERT INTO ${STORE_SCHEMA}.serve_keys (name, value) VALUES ('forms', ?) ON CONFLICT (name) DO NOTHING`, [randomToken(48)]);
+  const rows = (await store.raw(`SELECT value FROM ${STORE_SCHEMA}.serve_keys WHERE name = 'forms'`)).rows as Array<{ value: string }>;
+  return rows[0].value;
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export class SessionKeeper {
-  private readonly revoked = new Map<string, number>();
-
+export class FormTokens {
   constructor(private readonly secret: string) {
-    if (secret.length < 32) throw new Error('the session secret must have at least 32 characters');
+    if (secret.length < 32) throw new Error('the form key must have at least 32 characters');
   }
 
-  issue(fields: Omit<Session, 'sid' | 'exp'>, now: Date): { session: Session; cookie: string } {
-    const session: Session = { sid: randomToken(18), ...fields, exp: now.getTime() + SESSION_TTL_MS };
-    const body = Buffer.from(JSON.stringify(session)).toString('base64url');
-    return { session, cookie: `${body}.${mac(this.secret, 'session', body).toString('base64url')}` };
-  }
-
-  /** The session a cookie value carries, or undefined when it is forged, malformed, expired or logged out. */
-  read(cookie: string | undefined, now: Date): Session | undefined {
-    if (!cookie || cookie.length > 4096) return undefined;
-    const dot = cookie.indexOf('.');
-    if (dot <= 0) return undefined;
-    const body = cookie.slice(0, dot);
-    const sig = Buffer.from(cookie.slice(dot + 1), 'base64url');
-    if (!sameBytes(sig, mac(this.secret, 'session', body))) return undefined;
-    let s: Session;
-    try {
-      s = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Session;
-    } catch {
-      return undefined;
-    }
-    if (typeof s.sid !== 'string' || typeof s.shortcode !== 'string' || typeof s.exp !== 'number') return undefined;
-    if (s.exp <= now.getTime()) return undefined;
-    if (this.revoked.has(s.sid)) return undefined;
-    return s;
-  }
-
-  revoke(s: Session, now: Date): void {
-    for (const [sid, exp] of this.revoked) if (exp <= now.getTime()) this.revoked.delete(sid);
-    this.revoked.set(s.sid, s.exp);
+  private mac(purpose: string, text: string): Buffer {
+    return createHmac('sha256', this.secret).update(`${purpose}\n${text}`).digest();
   }
 
   /** Hidden form field for POST /logout: bound to the session, so another site cannot forge it. */
   logoutToken(s: Session): string {
-    return mac(this.secret, 'logout', s.sid).toString('base64url');
+    return this.mac('logout', s.id).toString('base64url');
   }
 
   checkLogoutToken(s: Session, token: unknown): boolean {
-    return typeof token === 'string' && sameBytes(Buffer.from(token, 'base64url'), mac(this.secret, 'logout', s.sid));
+    return typeof token === 'string' && sameBytes(Buffer.from(token, 'base64url'), this.mac('logout', s.id));
   }
 
   /** Hidden form field for POST /login, bound to the random login cookie (double submit, signed). */
   loginToken(loginCookie: string): string {
-    return mac(this.secret, 'login', loginCookie).toString('base64url');
+    return this.mac('login', loginCookie).toString('base64url');
   }
 
   checkLoginToken(loginCookie: string | undefined, token: unknown): boolean {
     if (!loginCookie || typeof token !== 'string') return false;
-    return sameBytes(Buffer.from(token, 'base64url'), mac(this.secret, 'login', loginCookie));
+    return sameBytes(Buffer.from(token, 'base64url'), this.mac('login', loginCookie));
   }
 }
 
@@ -109,13 +152,13 @@ export function parseCookies(header: string | undefined): Map<string, string> {
 
 export interface CookieOptions {
   secure: boolean;
-  path?: string;
   /** Seconds; omitted: a browser-session cookie; 0: delete. */
   maxAge?: number;
 }
 
-export function serializeCookie(name: string, value: string, o: CookieOptions): string {
-  const parts = [`${name}=${value}`, `Path=${o.path ?? '/'}`, 'HttpOnly', 'SameSite=Lax'];
+/** Always Path=/ and never Domain, so the same cookie may carry the `__Host-` prefix over HTTPS. */
+export function serializeCookie(base: string, value: string, o: CookieOptions): string {
+  const parts = [`${cookieName(base, o.secure)}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
   if (o.maxAge !== undefined) parts.push(`Max-Age=${Math.max(0, Math.floor(o.maxAge))}`);
   if (o.secure) parts.push('Secure');
   return parts.join('; ');

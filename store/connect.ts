@@ -5,8 +5,11 @@ import { migrationSource } from './migrations/index.ts';
 
 export const STORE_SCHEMA = 'glific_reports';
 
-export function connectStore(url: string): Db {
-  return connect({ url, searchPath: `${STORE_SCHEMA}, public`, pool: 6, applicationName: 'glific-reports store' });
+export function connectStore(url: string, opts: { pool?: number; statementTimeoutMs?: number; applicationName?: string } = {}): Db {
+  return connect({
+    url, searchPath: `${STORE_SCHEMA}, public`, pool: opts.pool ?? 6, statementTimeoutMs: opts.statementTimeoutMs,
+    applicationName: opts.applicationName ?? 'glific-reports store',
+  });
 }
 
 /** Any 64-bit key of our own: serializes migrations of concurrent processes. */

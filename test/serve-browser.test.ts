@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { connect, type Db } from '../db/connect.ts';
 import { GlificFixture } from '../demo/glific/fixture.ts';
 import { publishSite } from '../publish/site.ts';
+import { connectStore, migrateStore } from '../store/connect.ts';
 import { createServeApp } from '../serve/app.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 import { fixtureReport } from './support/site-fixtures.ts';
@@ -28,6 +29,7 @@ const PASSWORD = 'Field-Officer-42!';
 let testDb: TestDatabase;
 let setupDb: Db;
 let glific: Db;
+let store: Db;
 let out: string;
 let app: FastifyInstance;
 let base: string;
@@ -52,7 +54,9 @@ beforeAll(async () => {
     ],
   });
   glific = connect({ url: testDb.url, readOnly: true, statementTimeoutMs: 5000 });
-  app = await createServeApp({ siteDir: path.join(out, 'site'), glific, sessionSecret: 'browser-test-secret-'.padEnd(40, 'x'), dummyIterations: 1000 });
+  store = connectStore(testDb.url);
+  await migrateStore(store);
+  app = await createServeApp({ siteDir: path.join(out, 'site'), glific, store, sessionSecret: 'browser-test-secret-'.padEnd(40, 'x'), dummyIterations: 1000 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   browser = await launchChromium();
@@ -63,6 +67,7 @@ afterAll(async () => {
   await browser?.close();
   await app?.close();
   await glific?.destroy();
+  await store?.destroy();
   await setupDb?.destroy();
   await testDb?.drop();
   if (out) rmSync(out, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // database: who can log in, what a session may read, and what never leaves the server.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,12 +11,14 @@ import type { FastifyInstance } from 'fastify';
 import { connect, type Db } from '../db/connect.ts';
 import { loadConfig } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
+import net from 'node:net';
 import { GlificFixture, SAAS_ADMIN_PHONE, FIXTURE_PASSWORD } from '../demo/glific/fixture.ts';
 import { hashPassword } from '../serve/password.ts';
-import { createServeApp } from '../serve/app.ts';
-import { SESSION_COOKIE } from '../serve/session.ts';
-import { runServe } from '../cli/serve.ts';
-import { createTestDatabase, type TestDatabase } from './support/databases.ts';
+import { createServeApp, type ServeOptions } from '../serve/app.ts';
+import { LOGIN_CSRF_COOKIE, SESSION_COOKIE } from '../serve/session.ts';
+import { connectStore, migrateStore } from '../store/connect.ts';
+import { readServeEnv, runServe } from '../cli/serve.ts';
+import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
 
 const SECRET = 'test-secret-'.padEnd(48, 'x');
 const ALPHA_PHONE = '919800000001';
@@ -24,6 +27,9 @@ const BETA_PHONE = '919800000002';
 const GAMMA_PHONE = '919800000003';
 const LEGACY_PHONE = '919800000004';
 const BRUTE_PHONE = '919800000005';
+const NONE_PHONE = '919800000006';
+const TWO_ORGS_PHONE = '919800000007';
+const ROLE_PHONES = { staff: '919800000011', manager: '919800000012', admin: '919800000013', glific_admin: '919800000014' };
 
 interface Res {
   status: number;
@@ -35,11 +41,14 @@ const seen: Array<{ what: string; res: Res }> = [];
 let testDb: TestDatabase;
 let setupDb: Db;
 let glific: Db;
+let store: Db;
 let out: string;
 let siteDir: string;
 let app: FastifyInstance;
 let port: number;
-let clock = new Date('2026-03-10T08:00:00Z');
+// The app's clock starts at the real time: the `serve` command started below (real clock) purges
+// sessions that are expired by its own clock.
+let clock = new Date();
 const logged: Array<[string, Record<string, unknown> | undefined]> = [];
 
 function request(method: string, target: string, o: { cookie?: string; form?: Record<string, string>; headers?: Record<string, string>; port?: number } = {}): Promise<Res> {
@@ -77,8 +86,8 @@ function cookiesOf(res: Res): Record<string, string> {
   return out;
 }
 
-async function loginForm(p = port): Promise<{ cookie: string; csrf: string }> {
-  const res = await request('GET', '/login', { port: p });
+async function loginForm(p = port, headers: Record<string, string> = {}): Promise<{ cookie: string; csrf: string }> {
+  const res = await request('GET', '/login', { port: p, headers });
   expect(res.status).toBe(200);
   const csrf = /name="csrf" value="([^"]+)"/.exec(res.body)?.[1];
   const c = cookiesOf(res);
@@ -86,9 +95,24 @@ async function loginForm(p = port): Promise<{ cookie: string; csrf: string }> {
   return { cookie: `${name}=${c[name]}`, csrf: csrf ?? '' };
 }
 
-async function login(phone: string, password: string, p = port): Promise<Res> {
-  const form = await loginForm(p);
-  return request('POST', '/login', { port: p, cookie: form.cookie, form: { csrf: form.csrf, phone, password } });
+async function login(phone: string, password: string, p = port, headers: Record<string, string> = {}): Promise<Res> {
+  const form = await loginForm(p, headers);
+  return request('POST', '/login', { port: p, cookie: form.cookie, headers, form: { csrf: form.csrf, phone, password } });
+}
+
+/** Another app on the same databases (another process, or this one after a restart). */
+async function startApp(extra: Partial<ServeOptions> = {}): Promise<{ app: FastifyInstance; port: number }> {
+  const other = await createServeApp({ siteDir, glific, store, sessionSecret: SECRET, dummyIterations: 1000, ...extra });
+  await other.listen({ port: 0, host: '127.0.0.1' });
+  return { app: other, port: (other.server.address() as AddressInfo).port };
+}
+
+/** The logout button's CSRF token on the session's index page. */
+async function logoutToken(cookie: string, p = port): Promise<string> {
+  const index = await request('GET', '/', { cookie, port: p });
+  const token = /action="\/logout">\s*<input type="hidden" name="csrf" value="([^"]+)"/.exec(index.body)?.[1];
+  expect(token).toBeTruthy();
+  return token!;
 }
 
 async function sessionCookie(phone: string, password: string): Promise<string> {
@@ -97,6 +121,37 @@ async function sessionCookie(phone: string, password: string): Promise<string> {
   const value = cookiesOf(res)[SESSION_COOKIE];
   expect(value).toBeTruthy();
   return `${SESSION_COOKIE}=${value}`;
+}
+
+const BIN = path.resolve('bin/glific-reports.js');
+
+interface ServeProcess {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** `glific-reports serve --port 0` as its own process; resolves once it listens. */
+function serveProcess(env: Record<string, string>): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env: { PATH: process.env.PATH!, HOME: tmpdir(), ...env }, cwd: tmpdir() });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+      const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout);
+      if (m) resolve({ port: Number(m[1]), async stop() { if (child.exitCode === null) child.kill('SIGTERM'); await exited; } });
+    });
+    void exited.then(() => reject(new Error(`serve exited before listening: ${stderr}`)));
+  });
+}
+
+function runBin(args: string[], env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: tmpdir(), ...env }, cwd: tmpdir() });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stderr })));
 }
 
 /** The same hash written in the pre-2023 standard Base64 encoding (`+`, `=` padding). */
@@ -125,6 +180,12 @@ beforeAll(async () => {
   await fx.user(alpha.id, { phone: LEGACY_PHONE, name: 'Old Hash' });
   await setupDb.raw('UPDATE users SET password_hash = ? WHERE phone = ?', [legacyHash(FIXTURE_PASSWORD), LEGACY_PHONE]);
   await fx.user(beta.id, { phone: BRUTE_PHONE, name: 'Target' });
+  // What Glific's public registration makes: a user with role `none`, in an active organization.
+  await fx.user(alpha.id, { phone: NONE_PHONE, name: 'Self Registered', roles: ['none'] });
+  // Role none in alpha (the lower id), staff in beta: beta is where this phone may log in.
+  await fx.user(alpha.id, { phone: TWO_ORGS_PHONE, name: 'Nobody Here', roles: ['none'] });
+  await fx.user(beta.id, { phone: TWO_ORGS_PHONE, name: 'Staff There', roles: ['staff'] });
+  for (const [role, phone] of Object.entries(ROLE_PHONES)) await fx.user(alpha.id, { phone, name: `A ${role}`, roles: ['none', role] });
 
   out = mkdtempSync(path.join(tmpdir(), 'serve-test-'));
   siteDir = path.join(out, 'site');
@@ -141,8 +202,12 @@ beforeAll(async () => {
   symlinkSync(path.join(siteDir, 'beta'), path.join(siteDir, 'alpha', 'betalink'));
 
   glific = connect({ url: testDb.url, readOnly: true, statementTimeoutMs: 5000 });
+  // The store on the Glific server's database, schema glific_reports: the default when
+  // REPORTS_DATABASE_URL is unset.
+  store = connectStore(testDb.url);
+  await migrateStore(store);
   app = await createServeApp({
-    siteDir, glific, sessionSecret: SECRET, dummyIterations: 1000,
+    siteDir, glific, store, sessionSecret: SECRET, dummyIterations: 1000,
     ipRule: { max: 1000, windowMs: 15 * 60 * 1000 },
     now: () => clock,
     log: (e, f) => logged.push([e, f]),
@@ -154,6 +219,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await glific?.destroy();
+  await store?.destroy();
   await setupDb?.destroy();
   await testDb?.drop();
   if (out) rmSync(out, { recursive: true, force: true });
@@ -192,20 +258,23 @@ describe('logging in', () => {
     }
   });
 
-  it('refuses a wrong password, an unknown phone, an inactive organization and a legacy hash with one message', async () => {
+  it('refuses a wrong password, an unknown phone, an inactive organization, role none and a legacy hash with one message', async () => {
     const wrong = await login(ALPHA_PHONE, 'Alpha-Pass-2025!');
     const unknown = await login('+1 555 0100 999', ALPHA_PASSWORD);
     const inactive = await login(GAMMA_PHONE, FIXTURE_PASSWORD);
     const legacy = await login(LEGACY_PHONE, FIXTURE_PASSWORD);
+    const none = await login(NONE_PHONE, FIXTURE_PASSWORD);
     const message = (r: Res) => /role="alert">([^<]*)</.exec(r.body)?.[1];
-    for (const r of [wrong, unknown, inactive, legacy]) {
+    for (const r of [wrong, unknown, inactive, legacy, none]) {
       expect(r.status).toBe(401);
       expect(cookiesOf(r)[SESSION_COOKIE]).toBeUndefined();
       expect(message(r)).toBe(message(wrong));
     }
     expect(message(wrong)).toMatch(/not correct/);
     const reasons = logged.filter(([e]) => e === 'serve.login_refused').map(([, f]) => f?.reason);
-    expect(reasons).toEqual(expect.arrayContaining(['bad_password', 'unknown_phone', 'org_inactive', 'legacy_hash']));
+    expect(reasons).toEqual(expect.arrayContaining(['bad_password', 'unknown_phone', 'org_inactive', 'legacy_hash', 'role_not_allowed']));
+    const noneLog = logged.find(([, f]) => f?.reason === 'role_not_allowed');
+    expect(String(noneLog?.[1]?.hint)).toMatch(/roles include none of staff, manager, admin, glific_admin/);
     const legacyLog = logged.find(([, f]) => f?.reason === 'legacy_hash');
     expect(String(legacyLog?.[1]?.hint)).toMatch(/standard Base64/);
     // The phone is masked in the log.
@@ -217,6 +286,20 @@ describe('logging in', () => {
     const res = await login(SAAS_ADMIN_PHONE, FIXTURE_PASSWORD);
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/alpha/');
+  });
+
+  it('lets in staff, managers, admins and Glific admins', async () => {
+    for (const [role, phone] of Object.entries(ROLE_PHONES)) {
+      const res = await login(phone, FIXTURE_PASSWORD);
+      expect(res.status, role).toBe(303);
+      expect(res.headers.location).toBe('/alpha/');
+    }
+  });
+
+  it('takes the organization where the phone may log in, even when another one has a lower id', async () => {
+    const res = await login(TWO_ORGS_PHONE, FIXTURE_PASSWORD);
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/beta/');
   });
 
   it('refuses POST /login without the CSRF token, with a wrong one, or without the form cookie', async () => {
@@ -232,17 +315,42 @@ describe('logging in', () => {
     }
   });
 
-  it('marks the cookie Secure behind a trusted HTTPS proxy only', async () => {
-    const untrusted = await request('GET', '/login', { headers: { 'x-forwarded-proto': 'https' } });
-    expect((untrusted.headers['set-cookie'] ?? []).join()).not.toMatch(/Secure/);
-    const proxied = await createServeApp({ siteDir, glific, sessionSecret: SECRET, trustProxy: true, dummyIterations: 1000 });
-    await proxied.listen({ port: 0, host: '127.0.0.1' });
+  it('over HTTPS behind a listed proxy: __Host- cookies (Secure, Path=/, no Domain) and HSTS; not for anyone else', async () => {
+    const https = { 'x-forwarded-proto': 'https' };
+    // This app trusts no proxy: the header is the client's own claim.
+    const untrusted = await request('GET', '/login', { headers: https });
+    expect((untrusted.headers['set-cookie'] ?? []).join()).not.toMatch(/Secure|__Host-/);
+    expect(untrusted.headers['strict-transport-security']).toBeUndefined();
+    // Trusting some other network is not trusting us either.
+    const elsewhere = await startApp({ trustProxy: ['10.0.0.0/8'] });
+    const proxied = await startApp({ trustProxy: ['127.0.0.1'] });
     try {
-      const p = (proxied.server.address() as AddressInfo).port;
-      const res = await request('GET', '/login', { port: p, headers: { 'x-forwarded-proto': 'https' } });
-      expect((res.headers['set-cookie'] ?? []).join()).toMatch(/; Secure/);
+      const other = await request('GET', '/login', { port: elsewhere.port, headers: https });
+      expect((other.headers['set-cookie'] ?? []).join()).not.toMatch(/Secure|__Host-/);
+      expect(other.headers['strict-transport-security']).toBeUndefined();
+
+      const p = proxied.port;
+      const form = await request('GET', '/login', { port: p, headers: https });
+      expect(form.headers['strict-transport-security']).toBe('max-age=31536000');
+      const [formCookie] = form.headers['set-cookie'] ?? [];
+      expect(formCookie).toMatch(new RegExp(`^__Host-${LOGIN_CSRF_COOKIE}=[^;]+; Path=/; HttpOnly; SameSite=Lax; Secure$`));
+      const res = await login(ALPHA_PHONE, ALPHA_PASSWORD, p, https);
+      expect(res.status).toBe(303);
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
+      const set = (res.headers['set-cookie'] ?? []).find((c) => c.startsWith(`__Host-${SESSION_COOKIE}=`)) ?? '';
+      expect(set).toMatch(/; Path=\/; HttpOnly; SameSite=Lax; Max-Age=43200; Secure$/);
+      expect(set).not.toMatch(/Domain/i);
+      const value = cookiesOf(res)[`__Host-${SESSION_COOKIE}`];
+      expect((await request('GET', '/alpha/', { port: p, headers: https, cookie: `__Host-${SESSION_COOKIE}=${value}` })).status).toBe(200);
+      // Over HTTPS only the prefixed name counts: a plain-named cookie could have been planted.
+      expect((await request('GET', '/alpha/', { port: p, headers: https, cookie: `${SESSION_COOKIE}=${value}` })).status).toBe(303);
+      // Plain HTTP through the same proxy: no HSTS, no Secure.
+      const plain = await request('GET', '/login', { port: p, headers: { 'x-forwarded-proto': 'http' } });
+      expect(plain.headers['strict-transport-security']).toBeUndefined();
+      expect((plain.headers['set-cookie'] ?? []).join()).not.toMatch(/Secure|__Host-/);
     } finally {
-      await proxied.close();
+      await elsewhere.app.close();
+      await proxied.app.close();
     }
   });
 });
@@ -324,10 +432,13 @@ describe('what a session may read', () => {
       clock = saved;
     }
     const value = alpha.slice(SESSION_COOKIE.length + 1);
-    const [body, sig] = value.split('.');
-    const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-    const forged = Buffer.from(JSON.stringify({ ...payload, shortcode: 'beta', exp: payload.exp + 86_400_000 })).toString('base64url');
-    for (const cookie of [`${SESSION_COOKIE}=${forged}.${sig}`, `${SESSION_COOKIE}=${body}.${sig.slice(0, -3)}AAA`, `${SESSION_COOKIE}=${body}`, `${SESSION_COOKIE}=garbage`]) {
+    expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The store holds only a digest of the token: a row read from it is not a cookie.
+    const { rows } = await setupDb.raw('SELECT id FROM glific_reports.serve_sessions');
+    expect(rows.length).toBeGreaterThan(0);
+    expect(JSON.stringify(rows)).not.toContain(value);
+    const altered = value.slice(0, -1) + (value.endsWith('A') ? 'B' : 'A');
+    for (const cookie of [`${SESSION_COOKIE}=${altered}`, `${SESSION_COOKIE}=${rows[0].id}`, `${SESSION_COOKIE}=${value}x`, `${SESSION_COOKIE}=garbage`]) {
       for (const p of ['/beta/', '/alpha/']) {
         const res = await request('GET', p, { cookie });
         expect(res.status).toBe(303);
@@ -378,17 +489,153 @@ describe('brute force', () => {
     }
   });
 
-  it('limits attempts per client address across phones', async () => {
-    const small = await createServeApp({ siteDir, glific, sessionSecret: SECRET, dummyIterations: 1000, ipRule: { max: 3, windowMs: 60_000 } });
-    await small.listen({ port: 0, host: '127.0.0.1' });
+  it('limits FAILED attempts per client address across phones; logins that succeed do not count', async () => {
+    const small = await startApp({ ipRule: { max: 3, windowMs: 60_000 } });
     try {
-      const p = (small.server.address() as AddressInfo).port;
+      const p = small.port;
+      // An office behind one address: many colleagues log in, nobody is locked out.
+      for (let i = 0; i < 8; i++) expect((await login(ALPHA_PHONE, ALPHA_PASSWORD, p)).status, `login ${i}`).toBe(303);
       for (let i = 0; i < 3; i++) expect((await login(`91700000000${i}`, 'Whatever-1!', p)).status).toBe(401);
       const blocked = await login('917000000009', 'Whatever-1!', p);
       expect(blocked.status).toBe(429);
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+      expect(blocked.body).toMatch(/Too many failed login attempts/);
+      // Once the address has used up its failures, even the right password waits.
+      expect((await login(ALPHA_PHONE, ALPHA_PASSWORD, p)).status).toBe(429);
     } finally {
-      await small.close();
+      await small.app.close();
+    }
+  });
+
+  it('takes the client address from X-Forwarded-For only when the connection comes from a listed proxy', async () => {
+    const rule = { ipRule: { max: 2, windowMs: 60_000 } };
+    const behindProxy = await startApp({ ...rule, trustProxy: ['127.0.0.1'] });
+    const direct = await startApp({ ...rule, trustProxy: ['10.0.0.0/8'] });
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    try {
+      // Through the proxy (loopback here), each client address has its own budget.
+      let p = behindProxy.port;
+      for (let i = 0; i < 2; i++) expect((await login('917100000001', 'Wrong-1!', p, from('203.0.113.7'))).status).toBe(401);
+      expect((await login('917100000002', 'Wrong-1!', p, from('203.0.113.7'))).status).toBe(429);
+      // A client cannot escape by writing its own X-Forwarded-For: the proxy appends the real one.
+      expect((await login('917100000003', 'Wrong-1!', p, from('198.51.100.1, 203.0.113.7'))).status).toBe(429);
+      expect((await login('917100000004', 'Wrong-1!', p, from('203.0.113.8'))).status).toBe(401);
+      // Connecting directly (not from a listed proxy), the header is ignored: one budget for the socket's address.
+      p = direct.port;
+      expect((await login('917100000005', 'Wrong-1!', p, from('203.0.113.1'))).status).toBe(401);
+      expect((await login('917100000006', 'Wrong-1!', p, from('203.0.113.2'))).status).toBe(401);
+      expect((await login('917100000007', 'Wrong-1!', p, from('203.0.113.3'))).status).toBe(429);
+    } finally {
+      await behindProxy.app.close();
+      await direct.app.close();
+    }
+  });
+});
+
+describe('sessions in the store', () => {
+  it('are shared by two instances: a login on one reads on the other, a logout on either ends it on both', async () => {
+    const b = await startApp();
+    try {
+      const cookie = await sessionCookie(ALPHA_PHONE, ALPHA_PASSWORD);
+      const other = await sessionCookie(ALPHA_PHONE, ALPHA_PASSWORD);
+      expect((await request('GET', '/alpha/', { cookie, port: b.port })).status).toBe(200);
+      const out = await request('POST', '/logout', { cookie, port: b.port, form: { csrf: await logoutToken(cookie, b.port) } });
+      expect(out.status).toBe(303);
+      for (const p of [port, b.port]) {
+        const after = await request('GET', '/alpha/', { cookie, port: p });
+        expect(after.status, `port ${p}`).toBe(303);
+        expect(after.headers.location).toBe('/login');
+        expect((await request('GET', '/alpha/', { cookie: other, port: p })).status).toBe(200);
+      }
+    } finally {
+      await b.app.close();
+    }
+  });
+
+  it('survive a restart, and so does a logout', async () => {
+    const first = await startApp();
+    const loggedOut = await sessionCookie(ALPHA_PHONE, ALPHA_PASSWORD);
+    const kept = await sessionCookie(ALPHA_PHONE, ALPHA_PASSWORD);
+    expect((await request('POST', '/logout', { cookie: loggedOut, port: first.port, form: { csrf: await logoutToken(loggedOut, first.port) } })).status).toBe(303);
+    await first.app.close();
+    const again = await startApp();
+    try {
+      expect((await request('GET', '/alpha/daily/2026-03-01.html', { cookie: kept, port: again.port })).status).toBe(200);
+      expect((await request('GET', '/alpha/daily/2026-03-01.html', { cookie: loggedOut, port: again.port })).status).toBe(303);
+    } finally {
+      await again.app.close();
+    }
+  });
+
+  it('without REPORTS_SESSION_SECRET, instances share a form key kept in the store', async () => {
+    const a = await startApp({ sessionSecret: undefined });
+    const b = await startApp({ sessionSecret: undefined });
+    try {
+      const form = await loginForm(a.port);
+      const res = await request('POST', '/login', { port: b.port, cookie: form.cookie, form: { csrf: form.csrf, phone: ALPHA_PHONE, password: ALPHA_PASSWORD } });
+      expect(res.status).toBe(303);
+      const cookie = `${SESSION_COOKIE}=${cookiesOf(res)[SESSION_COOKIE]}`;
+      const out = await request('POST', '/logout', { cookie, port: a.port, form: { csrf: await logoutToken(cookie, b.port) } });
+      expect(out.status).toBe(303);
+    } finally {
+      await a.app.close();
+      await b.app.close();
+    }
+  });
+
+  it('purges expired sessions from the store', async () => {
+    let later = new Date(clock.getTime() + 13 * 3600_000);
+    const c = await startApp({ now: () => later });
+    try {
+      const expired = async () => Number((await setupDb.raw('SELECT count(*) AS n FROM glific_reports.serve_sessions WHERE expires_at <= ?', [later])).rows[0].n);
+      // Sessions made by the other tests are 13 hours old by this clock: purged at start.
+      await expect.poll(expired).toBe(0);
+      const live = Number((await setupDb.raw('SELECT count(*) AS n FROM glific_reports.serve_sessions')).rows[0].n);
+      // A session made now, then 13 hours later (and more than 10 minutes since the last purge) a login purges it.
+      const cookie = await (async () => {
+        const res = await login(ALPHA_PHONE, ALPHA_PASSWORD, c.port);
+        return `${SESSION_COOKIE}=${cookiesOf(res)[SESSION_COOKIE]}`;
+      })();
+      expect((await request('GET', '/alpha/', { cookie, port: c.port })).status).toBe(200);
+      later = new Date(later.getTime() + 13 * 3600_000);
+      expect(await expired()).toBeGreaterThan(0);
+      expect((await request('GET', '/alpha/', { cookie, port: c.port })).status).toBe(303);
+      expect((await login(ALPHA_PHONE, ALPHA_PASSWORD, c.port)).status).toBe(303);
+      await expect.poll(expired).toBe(0);
+      expect(live).toBe(0);
+    } finally {
+      await c.app.close();
+    }
+  });
+});
+
+describe('connections', () => {
+  it('cuts off a client that trickles its request headers', async () => {
+    const slow = await startApp({ timeouts: { headersMs: 300, requestMs: 600, checkEveryMs: 50 } });
+    try {
+      const socket = net.connect(slow.port, '127.0.0.1');
+      let received = '';
+      let sent = 0;
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.on('data', (d) => { received += String(d); });
+      socket.on('error', () => {});
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write('GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      // One header line every 100 ms keeps the socket busy (an idle timeout alone never fires)
+      // and would never end: only the headers timeout stops it.
+      const MAX_LINES = 100;
+      let stopped = false;
+      void closed.then(() => { stopped = true; });
+      while (!stopped && sent < MAX_LINES) {
+        if (!socket.destroyed) socket.write(`X-Slow-${sent}: a\r\n`);
+        sent++;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await closed;
+      expect(sent).toBeLessThan(MAX_LINES);
+      expect(received).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      await slow.app.close();
     }
   });
 });
@@ -404,7 +651,18 @@ describe('the command', () => {
     await expect(runServe([], withDb, { ...io, env: { REPORTS_SESSION_SECRET: 'short' } }, () => {})).rejects.toThrow(/32 characters/);
   });
 
-  it('serves until stopped, warning that a generated secret ends sessions at restart', async () => {
+  it('refuses REPORTS_TRUST_PROXY=1 and anything that is not a list of addresses, naming what to write instead', () => {
+    expect(() => readServeEnv({ REPORTS_TRUST_PROXY: '1' })).toThrow(UsageError);
+    expect(() => readServeEnv({ REPORTS_TRUST_PROXY: '1' })).toThrow(/list the addresses of your reverse proxies.*127\.0\.0\.1/);
+    for (const bad of ['true', '10.0.0.0/33', 'proxy.example.org', '10.0.0.1,,nope', '::1/129']) {
+      expect(() => readServeEnv({ REPORTS_TRUST_PROXY: bad }), bad).toThrow(/REPORTS_TRUST_PROXY/);
+    }
+    expect(readServeEnv({ REPORTS_TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8 ,::1,fd00::/8,loopback' }).trustProxy)
+      .toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback']);
+    expect(readServeEnv({}).trustProxy).toEqual([]);
+  });
+
+  it('serves until stopped', async () => {
     const config = loadConfig({ REPORTS_OUTPUT_DIR: out, GLIFIC_DATABASE_URL: testDb.url }, out);
     const events: string[] = [];
     const stop = new AbortController();
@@ -422,7 +680,43 @@ describe('the command', () => {
     stop.abort();
     await expect(done).resolves.toBe(0);
     expect(printed).toContain('/login');
-    expect(events.join('\n')).toMatch(/serve.warning.*sessions? end/);
+    expect(events.join('\n')).toMatch(/serve.listening/);
+  });
+
+  it('as real processes on one REPORTS_DATABASE_URL: a session works on both, a logout holds on both and across a restart', async () => {
+    const storeDb = await createTestDatabase('serve_store');
+    const env = { REPORTS_OUTPUT_DIR: out, GLIFIC_DATABASE_URL: testDb.url, REPORTS_DATABASE_URL: storeDb.url, REPORTS_TRUST_PROXY: '127.0.0.1' };
+    const running: ServeProcess[] = [];
+    try {
+      const one = await serveProcess(env);
+      running.push(one);
+      const two = await serveProcess(env);
+      running.push(two);
+      const res = await login(ALPHA_PHONE, ALPHA_PASSWORD, one.port);
+      expect(res.status).toBe(303);
+      const cookie = `${SESSION_COOKIE}=${cookiesOf(res)[SESSION_COOKIE]}`;
+      const kept = `${SESSION_COOKIE}=${cookiesOf(await login(ALPHA_PHONE, ALPHA_PASSWORD, two.port))[SESSION_COOKIE]}`;
+      expect((await request('GET', '/alpha/', { cookie, port: two.port })).status).toBe(200);
+      // The sessions are in the store named by REPORTS_DATABASE_URL, not in the Glific database.
+      expect(Number((await sql(storeDb.url, 'SELECT count(*) AS n FROM glific_reports.serve_sessions')).rows[0].n)).toBe(2);
+      expect((await request('POST', '/logout', { cookie, port: two.port, form: { csrf: await logoutToken(cookie, one.port) } })).status).toBe(303);
+      expect((await request('GET', '/alpha/', { cookie, port: one.port })).status).toBe(303);
+      await one.stop();
+      await two.stop();
+      const again = await serveProcess(env);
+      running.push(again);
+      expect((await request('GET', '/alpha/', { cookie, port: again.port })).status).toBe(303);
+      expect((await request('GET', '/alpha/', { cookie: kept, port: again.port })).status).toBe(200);
+    } finally {
+      for (const r of running) await r.stop();
+      await storeDb.drop();
+    }
+  });
+
+  it('exits 2 on REPORTS_TRUST_PROXY=1 before opening anything', async () => {
+    const r = await runBin(['serve', '--port', '0'], { REPORTS_OUTPUT_DIR: out, GLIFIC_DATABASE_URL: testDb.url, REPORTS_TRUST_PROXY: '1' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/REPORTS_TRUST_PROXY.*list the addresses/);
   });
 });
 

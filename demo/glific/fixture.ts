@@ -438,7 +438,10 @@ export class GlificFixture {
     return Number(r.rows[0].id);
   }
 
-  /** A staff user and its contact (same phone). Returns users.id. */
+  /**
+   * A user and its contact (same phone); role `staff` unless `roles` says otherwise — `['none']` is
+   * what Glific's public registration creates. Returns users.id.
+   */
   async user(orgId: number, u: UserInput): Promise<number> {
     return (await this.userRow(orgId, u)).userId;
   }

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as core from './001_core.ts';
 import * as deliveries from './002_deliveries.ts';
 import * as runLedger from './003_run_ledger.ts';
+import * as sessions from './004_sessions.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['001_core', core],
   ['002_deliveries', deliveries],
   ['003_run_ledger', runLedger],
+  ['004_sessions', sessions],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
