@@ -41,7 +41,7 @@ export interface ServeControl {
 export async function runServe(
   args: string[],
   config: Config,
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env?: NodeJS.ProcessEnv },
   log: Log,
   control: ServeControl = {},
 ): Promise<number> {
@@ -49,13 +49,12 @@ export async function runServe(
   if (!config.glificDatabaseUrl) {
     throw new UsageError('serve needs GLIFIC_DATABASE_URL: the Glific database whose users log in (the embedded demo database exists only for `npm start`)');
   }
-  let secret = io.env.REPORTS_SESSION_SECRET ?? '';
-  if (secret && secret.length < 32) throw new UsageError(`REPORTS_SESSION_SECRET must have at least 32 characters (got ${secret.length})`);
+  let secret = config.sessionSecret;
   if (!secret) {
     secret = randomToken(48);
     log('serve.warning', { message: 'REPORTS_SESSION_SECRET is not set: a random key was generated, so every session ends when the server restarts' });
   }
-  const trustProxy = io.env.REPORTS_TRUST_PROXY === '1';
+  const trustProxy = config.trustProxy;
   const siteDir = path.join(config.outputDir, 'site');
   if (!existsSync(siteDir)) log('serve.warning', { message: `no published site at ${siteDir} yet: pages will be 404 until a run publishes it` });
 

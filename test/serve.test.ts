@@ -401,7 +401,8 @@ describe('the command', () => {
     await expect(runServe([], config, io, () => {})).rejects.toThrow(/GLIFIC_DATABASE_URL/);
     const withDb = loadConfig({ REPORTS_OUTPUT_DIR: out, GLIFIC_DATABASE_URL: testDb.url }, out);
     await expect(runServe(['--port', 'x'], withDb, io, () => {})).rejects.toThrow(UsageError);
-    await expect(runServe([], withDb, { ...io, env: { REPORTS_SESSION_SECRET: 'short' } }, () => {})).rejects.toThrow(/32 characters/);
+    // The secret is part of the configuration, checked when it is loaded, before serve starts.
+    await expect(async () => runServe([], loadConfig({ REPORTS_OUTPUT_DIR: out, GLIFIC_DATABASE_URL: testDb.url, REPORTS_SESSION_SECRET: 'short' }, out), io, () => {})).rejects.toThrow(/32 characters/);
   });
 
   it('serves until stopped, warning that a generated secret ends sessions at restart', async () => {
