@@ -27,6 +27,9 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
 ];
 
+/** The order as the README's Layout section writes it. */
+export const layerOrderText = () => LAYERS.map((l) => l.map((f) => `\`${f}/\``).join(', ')).join(' → ');
+
 /** Not production: may import anything; production may import none of them. */
 export const OUTSIDE = ['demo', 'test', 'bench'] as const;
 
@@ -151,7 +154,7 @@ export function circles(g: ImportGraph): string[][] {
     }
   };
   for (const f of [...new Set([...g.files, ...g.arrows.map((a) => a.to)])].sort()) if (!index.has(f)) visit(f);
-  return out;
+  return out.sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
 
 /** Elementary cycles (each loop of distinct modules once), for the report; stops counting at `cap`. */
