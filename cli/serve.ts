@@ -1,7 +1,6 @@
 // `glific-reports serve [--port N] [--host H]`: the published site behind Glific's own login.
 // A thin shell: options and environment in, the app from serve/ out, stop on SIGTERM/SIGINT.
 import { existsSync } from 'node:fs';
-import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/env.ts';
@@ -32,40 +31,6 @@ export function parseServeArgs(args: string[]): ServeArgs {
   return { port: Number(portText), host };
 }
 
-export interface ServeEnv {
-  /** REPORTS_SESSION_SECRET: key of the form tokens; unset: the key kept in the store. */
-  sessionSecret: string | undefined;
-  /** REPORTS_TRUST_PROXY: addresses of the reverse proxies whose X-Forwarded-* are believed. */
-  trustProxy: string[];
-}
-
-/** One trusted-proxy entry: an IP, an IP/prefix, or `loopback` (127.0.0.0/8 and ::1). */
-function isProxyAddress(entry: string): boolean {
-  if (entry === 'loopback') return true;
-  const [ip, prefix, extra] = entry.split('/');
-  const family = isIP(ip);
-  if (!family || extra !== undefined) return false;
-  if (prefix === undefined) return true;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
-}
-
-/** serve's own environment variables, checked (the rest comes from config/). */
-export function readServeEnv(env: NodeJS.ProcessEnv): ServeEnv {
-  const secret = env.REPORTS_SESSION_SECRET || undefined;
-  if (secret && secret.length < 32) throw new UsageError(`REPORTS_SESSION_SECRET must have at least 32 characters (got ${secret.length})`);
-  const trustText = (env.REPORTS_TRUST_PROXY ?? '').trim();
-  const trustProxy = trustText ? trustText.split(',').map((e) => e.trim()).filter(Boolean) : [];
-  if (trustText === '1' || trustText.toLowerCase() === 'true') {
-    // It used to mean "trust whoever connects", which let any client pick its own address.
-    throw new UsageError('REPORTS_TRUST_PROXY no longer accepts "1": list the addresses of your reverse proxies, comma-separated IPs or CIDRs (e.g. REPORTS_TRUST_PROXY=127.0.0.1 for a proxy on this host, or 10.0.0.0/8)');
-  }
-  const bad = trustProxy.filter((e) => !isProxyAddress(e));
-  if (bad.length > 0) {
-    throw new UsageError(`REPORTS_TRUST_PROXY must list IP addresses or CIDR ranges, comma-separated, e.g. 127.0.0.1,10.0.0.0/8 (not understood: ${bad.map((b) => `"${b}"`).join(', ')})`);
-  }
-  return { sessionSecret: secret, trustProxy };
-}
-
 export interface ServeControl {
   /** Stops the server like SIGTERM does (tests). */
   signal?: AbortSignal;
@@ -76,7 +41,7 @@ export interface ServeControl {
 export async function runServe(
   args: string[],
   config: Config,
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv },
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env?: NodeJS.ProcessEnv },
   log: Log,
   control: ServeControl = {},
 ): Promise<number> {
@@ -84,7 +49,7 @@ export async function runServe(
   if (!config.glificDatabaseUrl) {
     throw new UsageError('serve needs GLIFIC_DATABASE_URL: the Glific database whose users log in (the embedded demo database exists only for `npm start`)');
   }
-  const { sessionSecret, trustProxy } = readServeEnv(io.env);
+  const { sessionSecret, trustProxy } = config;
   const siteDir = path.join(config.outputDir, 'site');
   if (!existsSync(siteDir)) log('serve.warning', { message: `no published site at ${siteDir} yet: pages will be 404 until a run publishes it` });
 

@@ -6,9 +6,10 @@ import { UsageError } from '../config/errors.ts';
 import type { Log } from '../lib/log.ts';
 import { openContext } from './context.ts';
 import { migrateStore } from '../store/connect.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './io.ts';
 import { nextFireTime, periodOfFire, scheduleConfig } from '../jobs/fire-times.ts';
 import { owedNow, scheduleZone } from '../jobs/scheduler.ts';
+import { recentRuns } from '../store/runs.ts';
 
 export async function printStatus(args: string[], config: Config, io: CliIo, log: Log): Promise<number> {
   let json = false;
@@ -17,7 +18,7 @@ export async function printStatus(args: string[], config: Config, io: CliIo, log
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const cfg = scheduleConfig(io.env, config.catchupDays);
+  const cfg = scheduleConfig(config);
   const now = io.now();
   const ctx = await openContext(config, log);
   try {
@@ -37,24 +38,20 @@ export async function printStatus(args: string[], config: Config, io: CliIo, log
         overdue: owed.filter((w) => w.orgId === o.id).map((w) => ({ job: w.job, from: w.from, to: w.to, dueAt: w.dueAt.toISOString() })),
       };
     });
-    const runs = await ctx.store.raw(`
-      SELECT * FROM (
-        SELECT r.*, row_number() OVER (PARTITION BY r.shortcode ORDER BY r.started_at DESC, r.id DESC) AS n FROM runs r
-      ) x WHERE n <= 5 ORDER BY shortcode, started_at DESC, id DESC`);
-    const rows = runs.rows.map((r: Record<string, unknown>) => ({
+    const rows = (await recentRuns(ctx.store, 5)).map((r) => ({
       org: r.shortcode,
       job: r.job,
       trigger: r.trigger,
-      period: r.period_from === r.period_to ? r.period_from : `${r.period_from}..${r.period_to}`,
+      period: r.from === r.to ? r.from : `${r.from}..${r.to}`,
       status: r.status,
-      startedAt: (r.started_at as Date).toISOString(),
-      finishedAt: r.finished_at ? (r.finished_at as Date).toISOString() : null,
-      rows: r.rows_written,
-      dueAt: r.due_at ? (r.due_at as Date).toISOString() : null,
-      late: !!r.late,
+      startedAt: r.startedAt.toISOString(),
+      finishedAt: r.finishedAt ? r.finishedAt.toISOString() : null,
+      rows: r.rowsWritten,
+      dueAt: r.dueAt ? r.dueAt.toISOString() : null,
+      late: r.late,
       error: r.error,
     }));
-    const failures = rows.filter((r: { status: unknown }) => r.status === 'failed');
+    const failures = rows.filter((r) => r.status === 'failed');
     const overdue = schedule.reduce((n, o) => n + o.overdue.length, 0);
     if (json) io.stdout.write(JSON.stringify({ now: now.toISOString(), schedule: { daily: cfg.daily.expr, monthly: cfg.monthly.expr, catchupDays: cfg.catchupDays }, runs: rows, failures, orgs: schedule, overdue }, null, 2) + '\n');
     else {

@@ -1,9 +1,18 @@
-// Configuration from the environment (and a `.env` file), INTERFACE.md "Configuration".
+// The configuration: every environment variable the program reads, its default and its
+// validation, in VARIABLES below, and nowhere else. `loadConfig` runs once per process (cli/main.ts)
+// and hands the checked Config to every command; a bad value stops the program before anything is
+// read or written, as a UsageError (exit 2) naming the variable and what to fix.
+//
+// The README's configuration table is generated from VARIABLES (test/support/config-table.ts;
+// test/config.test.ts fails when they differ). To add a variable: a field in Config, an entry in
+// VARIABLES, then `npx tsx test/support/config-table.ts --write`.
 import fs from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from './errors.ts';
 import { isIanaZone } from '../lib/calendar.ts';
+import { DEFAULT_DAILY_CRON, DEFAULT_MONTHLY_CRON, parseCron, type CronSchedule } from './cron.ts';
 
 export interface Config {
   glificDatabaseUrl: string | undefined;
@@ -16,7 +25,168 @@ export interface Config {
   catchupDays: number;
   /** statement_timeout for every query on the Glific database. */
   statementTimeoutMs: number;
+  dailyCron: CronSchedule;
+  monthlyCron: CronSchedule;
+  /** Keys serve's login/logout form tokens; unset: a key made once and kept in the store. */
+  sessionSecret: string | undefined;
+  /** Addresses of the reverse proxies whose X-Forwarded-* serve believes (IPs, CIDRs, `loopback`). */
+  trustProxy: string[];
 }
+
+export interface Variable<K extends keyof Config = keyof Config> {
+  name: string;
+  /** For the README table (Markdown). */
+  meaning: string;
+  /** What applies when it is unset, for the README table (Markdown). */
+  default: string;
+  /**
+   * The value from the raw text (undefined when unset). Throws a UsageError naming the variable.
+   * `earlier` holds the variables listed before this one (a default may derive from them).
+   */
+  read(raw: string | undefined, ctx: { name: string; cwd: string; earlier: Partial<Config> }): Config[K];
+}
+
+/** One trusted-proxy entry: an IP, an IP/prefix, or `loopback` (127.0.0.0/8 and ::1). */
+function isProxyAddress(entry: string): boolean {
+  if (entry === 'loopback') return true;
+  const [ip, prefix, extra] = entry.split('/');
+  const family = isIP(ip);
+  if (!family || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function postgresUrl(raw: string | undefined, { name }: { name: string }): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new UsageError(`${name} is not a URL: expected postgres://user:password@host:5432/database`);
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new UsageError(`${name} must start with postgres:// or postgresql:// (got ${u.protocol}//…)`);
+  }
+  return raw;
+}
+
+// One entry per Config field (the mapped type makes a missing one a type error), in the order
+// they are read and listed in the README.
+const DEFINITIONS: { [K in keyof Config]: Variable<K> } = {
+  glificDatabaseUrl: {
+    name: 'GLIFIC_DATABASE_URL',
+    meaning: 'the Glific database (read-only use)',
+    default: 'unset: the embedded demo database',
+    read: postgresUrl,
+  },
+  reportsDatabaseUrl: {
+    name: 'REPORTS_DATABASE_URL',
+    meaning: 'where results, run history and deliveries are stored',
+    default: "the Glific database's server and database, schema `glific_reports`",
+    read: postgresUrl,
+  },
+  outputDir: {
+    name: 'REPORTS_OUTPUT_DIR',
+    meaning: 'where the site and email previews are written',
+    default: '`./output`',
+    read: (raw, { cwd }) => path.resolve(cwd, raw || 'output'),
+  },
+  siteUrl: {
+    name: 'REPORTS_SITE_URL',
+    meaning: 'public base URL of the site, for links in emails',
+    default: '`file://` URL of the output dir',
+    read: (raw, { earlier }) => (raw || pathToFileURL(path.join(earlier.outputDir!, 'site')).href).replace(/\/+$/, ''),
+  },
+  smtpUrl: {
+    name: 'SMTP_URL',
+    meaning: 'e.g. `smtp://user:pass@host:587`',
+    default: 'unset: emails are written as `.eml` previews',
+    read: (raw) => {
+      if (raw && !/^smtps?:\/\//.test(raw)) {
+        throw new UsageError(`SMTP_URL must look like smtp://user:pass@host:587 or smtps://… (got "${raw.split('@').pop()}")`);
+      }
+      return raw || undefined;
+    },
+  },
+  emailFrom: {
+    name: 'REPORTS_EMAIL_FROM',
+    meaning: 'sender address',
+    default: '`reports@localhost`',
+    read: (raw) => raw || 'reports@localhost',
+  },
+  timezoneFallback: {
+    name: 'REPORTS_TIMEZONE_FALLBACK',
+    meaning: 'zone for orgs whose timezone is NULL',
+    default: '`Asia/Kolkata`',
+    read: (raw) => {
+      const zone = raw || 'Asia/Kolkata';
+      if (!isIanaZone(zone)) throw new UsageError(`REPORTS_TIMEZONE_FALLBACK is not an IANA time zone name: "${zone}" (e.g. Asia/Kolkata)`);
+      return zone;
+    },
+  },
+  catchupDays: {
+    name: 'REPORTS_CATCHUP_DAYS',
+    meaning: 'catch-up window of `schedule`, in days (1 to 366)',
+    default: '`14`',
+    read: (raw = '14') => {
+      if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 366) {
+        throw new UsageError(`REPORTS_CATCHUP_DAYS must be a whole number of days from 1 to 366 (got "${raw}")`);
+      }
+      return Number(raw);
+    },
+  },
+  statementTimeoutMs: {
+    name: 'GLIFIC_STATEMENT_TIMEOUT_MS',
+    meaning: 'statement timeout on the Glific database, in milliseconds (`serve` caps it at 10 s)',
+    default: '`600000`',
+    read: (raw = '600000') => {
+      if (!/^\d+$/.test(raw)) throw new UsageError(`GLIFIC_STATEMENT_TIMEOUT_MS must be milliseconds (got "${raw}")`);
+      return Number(raw);
+    },
+  },
+  dailyCron: {
+    name: 'REPORTS_DAILY_CRON',
+    meaning: "when `schedule` runs the daily job, in each org's zone (five cron fields)",
+    default: `\`${DEFAULT_DAILY_CRON}\``,
+    read: (raw, { name }) => parseCron(raw || DEFAULT_DAILY_CRON, name),
+  },
+  monthlyCron: {
+    name: 'REPORTS_MONTHLY_CRON',
+    meaning: "when `schedule` runs the monthly job, in each org's zone (five cron fields)",
+    default: `\`${DEFAULT_MONTHLY_CRON}\``,
+    read: (raw, { name }) => parseCron(raw || DEFAULT_MONTHLY_CRON, name),
+  },
+  sessionSecret: {
+    name: 'REPORTS_SESSION_SECRET',
+    meaning: "key of `serve`'s login and logout form tokens (≥ 32 characters; same on every `serve` process, or unset on all)",
+    default: 'a key made once and kept in the store',
+    read: (raw) => {
+      if (raw && raw.length < 32) throw new UsageError(`REPORTS_SESSION_SECRET must have at least 32 characters (got ${raw.length})`);
+      return raw || undefined;
+    },
+  },
+  trustProxy: {
+    name: 'REPORTS_TRUST_PROXY',
+    meaning: 'addresses of the reverse proxies in front of `serve`, comma-separated IPs or CIDRs (e.g. `127.0.0.1,10.0.0.0/8`) or `loopback`; only connections from them may set X-Forwarded-Proto/-For. `1` is refused',
+    default: 'unset: trust no proxy',
+    read: (raw) => {
+      const text = (raw ?? '').trim();
+      if (text === '1' || text.toLowerCase() === 'true') {
+        // It used to mean "trust whoever connects", which let any client pick its own address.
+        throw new UsageError('REPORTS_TRUST_PROXY no longer accepts "1": list the addresses of your reverse proxies, comma-separated IPs or CIDRs (e.g. REPORTS_TRUST_PROXY=127.0.0.1 for a proxy on this host, or 10.0.0.0/8)');
+      }
+      const list = text ? text.split(',').map((e) => e.trim()).filter(Boolean) : [];
+      const bad = list.filter((e) => !isProxyAddress(e));
+      if (bad.length > 0) {
+        throw new UsageError(`REPORTS_TRUST_PROXY must list IP addresses or CIDR ranges, comma-separated, e.g. 127.0.0.1,10.0.0.0/8 (not understood: ${bad.map((b) => `"${b}"`).join(', ')})`);
+      }
+      return list;
+    },
+  },
+};
+
+/** Every variable with the Config field it sets. */
+export const VARIABLES: ReadonlyArray<Variable & { key: keyof Config }> = Object.entries(DEFINITIONS).map(([key, v]) => ({ ...(v as Variable), key: key as keyof Config }));
 
 /** Parse KEY=VALUE lines; existing environment variables win over the file. */
 export function readDotEnv(file: string, env: NodeJS.ProcessEnv): void {
@@ -32,46 +202,17 @@ export function readDotEnv(file: string, env: NodeJS.ProcessEnv): void {
   }
 }
 
-function checkPgUrl(name: string, value: string | undefined): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new UsageError(`${name} is not a URL: expected postgres://user:password@host:5432/database`);
+/** The configuration from these variables alone (no `.env` file). */
+export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const config: Partial<Config> = {};
+  for (const v of VARIABLES) {
+    (config as Record<string, unknown>)[v.key] = v.read(env[v.name], { name: v.name, cwd, earlier: config });
   }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new UsageError(`${name} must start with postgres:// or postgresql:// (got ${u.protocol}//…)`);
-  }
-  return value;
+  return config as Config;
 }
 
+/** The configuration of this process: the environment, completed by `<cwd>/.env`. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   readDotEnv(path.join(cwd, '.env'), env);
-  const outputDir = path.resolve(cwd, env.REPORTS_OUTPUT_DIR || 'output');
-  const smtpUrl = env.SMTP_URL || undefined;
-  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
-    throw new UsageError(`SMTP_URL must look like smtp://user:pass@host:587 or smtps://… (got "${smtpUrl.split('@').pop()}")`);
-  }
-  const catchup = env.REPORTS_CATCHUP_DAYS ?? '14';
-  if (!/^\d+$/.test(catchup) || Number(catchup) < 1 || Number(catchup) > 366) {
-    throw new UsageError(`REPORTS_CATCHUP_DAYS must be a whole number of days from 1 to 366 (got "${catchup}")`);
-  }
-  const fallback = env.REPORTS_TIMEZONE_FALLBACK || 'Asia/Kolkata';
-  if (!isIanaZone(fallback)) {
-    throw new UsageError(`REPORTS_TIMEZONE_FALLBACK is not an IANA time zone name: "${fallback}" (e.g. Asia/Kolkata)`);
-  }
-  const timeout = env.GLIFIC_STATEMENT_TIMEOUT_MS ?? '600000';
-  if (!/^\d+$/.test(timeout)) throw new UsageError(`GLIFIC_STATEMENT_TIMEOUT_MS must be milliseconds (got "${timeout}")`);
-  return {
-    glificDatabaseUrl: checkPgUrl('GLIFIC_DATABASE_URL', env.GLIFIC_DATABASE_URL),
-    reportsDatabaseUrl: checkPgUrl('REPORTS_DATABASE_URL', env.REPORTS_DATABASE_URL),
-    outputDir,
-    siteUrl: (env.REPORTS_SITE_URL || pathToFileURL(path.join(outputDir, 'site')).href).replace(/\/+$/, ''),
-    smtpUrl,
-    emailFrom: env.REPORTS_EMAIL_FROM || 'reports@localhost',
-    timezoneFallback: fallback,
-    catchupDays: Number(catchup),
-    statementTimeoutMs: Number(timeout),
-  };
+  return readConfig(env, cwd);
 }

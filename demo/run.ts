@@ -12,7 +12,8 @@ import { DEMO_DATABASE, openContext } from '../cli/context.ts';
 import { migrateStore } from '../store/connect.ts';
 import { planRun, runJob, type RunRequest } from '../jobs/run.ts';
 import { digestStep, publishStep } from '../cli/steps.ts';
-import { humanSummary, type CliIo } from '../cli/main.ts';
+import type { CliIo } from '../cli/io.ts';
+import { humanSummary } from '../cli/summary.ts';
 
 export const DEMO_DAYS = 90;
 
@@ -54,6 +55,7 @@ export async function runDemo(config: Config, io: CliIo, log: Log): Promise<numb
       glific: ctx.glific,
       store: ctx.store,
       now,
+      clock: io.now,
       log,
       outputDir: config.outputDir,
       fallbackZone: config.timezoneFallback,

@@ -1,7 +1,19 @@
 // Which organizations a run reports on, and in which zone (METRICS.md §1–2).
 import type { Db } from '../db/connect.ts';
 import { UsageError } from '../config/errors.ts';
-import type { OrgInfo } from '../metrics/report.ts';
+
+export interface OrgInfo {
+  id: number;
+  shortcode: string;
+  name: string;
+  /** The IANA zone used, after the NULL fallback. */
+  timezone: string;
+  /** True when organizations.timezone was NULL and the fallback zone was used. */
+  timezoneIsFallback: boolean;
+  email: string | null;
+  /** organizations.setting -> 'bookmarks' as stored (name -> URL); untrusted. */
+  bookmarks: Record<string, string>;
+}
 
 export interface GlificOrg extends OrgInfo {
   /** Set when the org cannot be reported on (an invalid zone): its run fails, others go on. */

@@ -7,21 +7,14 @@
 // digest would never be owed). Here a wall time inside a DST gap fires at the same offset as
 // just before the gap (02:30 EST → 07:30Z = 03:30 EDT); a wall time that happens twice fires
 // once, at its first occurrence.
-import { parse as parseCronFields, validate as validateCron } from 'node-cron';
-import { UsageError } from '../config/errors.ts';
+import type { Config } from '../config/env.ts';
+import type { CronSchedule } from '../config/cron.ts';
 import { addDays, addMonths, localDay, firstOfMonth, lastOfMonth, monthOf, zonedInstant } from '../lib/calendar.ts';
 
-export type ScheduledJob = 'daily' | 'monthly';
+// Cron parsing is part of reading the configuration (config/cron.ts).
+export { parseCron, DEFAULT_DAILY_CRON, DEFAULT_MONTHLY_CRON, type CronSchedule } from '../config/cron.ts';
 
-export interface CronSchedule {
-  expr: string;
-  minutes: number[];
-  hours: number[];
-  /** numbers, or 'L' for the last day of the month */
-  daysOfMonth: Array<number | 'L'>;
-  months: number[];
-  daysOfWeek: number[];
-}
+export type ScheduledJob = 'daily' | 'monthly';
 
 export interface ScheduleConfig {
   daily: CronSchedule;
@@ -29,43 +22,12 @@ export interface ScheduleConfig {
   catchupDays: number;
 }
 
-export const DEFAULT_DAILY_CRON = '30 2 * * *';
-export const DEFAULT_MONTHLY_CRON = '0 3 1 * *';
 /** A period whose fire time is older than this when it is run is run as catch-up, i.e. late. */
 export const ON_TIME_MS = 10 * 60 * 1000;
 
-/** Parse a five-field cron expression (minute hour day-of-month month day-of-week). */
-export function parseCron(expr: string, name = 'cron expression'): CronSchedule {
-  const bad = (why: string) => new UsageError(`${name} "${expr}" ${why}; expected five fields, minute hour day-of-month month day-of-week, e.g. "${DEFAULT_DAILY_CRON}"`);
-  const trimmed = expr.trim();
-  if (trimmed.split(/\s+/).length !== 5) throw bad('does not have five fields');
-  let f;
-  try {
-    if (!validateCron(trimmed)) throw new Error('invalid');
-    f = parseCronFields(trimmed);
-  } catch (err) {
-    throw bad(`is not valid (${(err as Error).message})`);
-  }
-  const dom = f.dayOfMonth.map((v) => (v === 'L' ? 'L' : v));
-  if (dom.some((v) => typeof v === 'string' && v !== 'L')) throw bad('uses a day-of-month form that is not supported here (only numbers, ranges, steps and L)');
-  if (f.dayOfWeek.some((v) => typeof v !== 'number')) throw bad('uses a day-of-week form that is not supported here (only numbers, names, ranges and steps)');
-  return {
-    expr: trimmed,
-    minutes: [...f.minute].sort((a, b) => a - b),
-    hours: [...f.hour].sort((a, b) => a - b),
-    daysOfMonth: dom as Array<number | 'L'>,
-    months: f.month,
-    daysOfWeek: (f.dayOfWeek as number[]).map((d) => d % 7),
-  };
-}
-
-/** REPORTS_DAILY_CRON, REPORTS_MONTHLY_CRON and REPORTS_CATCHUP_DAYS; a bad value is a UsageError. */
-export function scheduleConfig(env: NodeJS.ProcessEnv, catchupDays: number): ScheduleConfig {
-  return {
-    daily: parseCron(env.REPORTS_DAILY_CRON || DEFAULT_DAILY_CRON, 'REPORTS_DAILY_CRON'),
-    monthly: parseCron(env.REPORTS_MONTHLY_CRON || DEFAULT_MONTHLY_CRON, 'REPORTS_MONTHLY_CRON'),
-    catchupDays,
-  };
+/** The schedule part of the configuration (REPORTS_DAILY_CRON, REPORTS_MONTHLY_CRON, REPORTS_CATCHUP_DAYS). */
+export function scheduleConfig(config: Pick<Config, 'dailyCron' | 'monthlyCron' | 'catchupDays'>): ScheduleConfig {
+  return { daily: config.dailyCron, monthly: config.monthlyCron, catchupDays: config.catchupDays };
 }
 
 function dayMatches(c: CronSchedule, day: string): boolean {

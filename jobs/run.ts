@@ -1,6 +1,6 @@
 // The `run daily|monthly|range` job: which days per org, compute, store (one transaction per
-// org), then data files, site and digests. Side effects come in through RunDeps.
-import os from 'node:os';
+// org), then data files, site and digests. Side effects come in through RunDeps; the run ledger
+// and the locks are store/runs.ts.
 import path from 'node:path';
 import type { Db } from '../db/connect.ts';
 import { UsageError } from '../config/errors.ts';
@@ -13,12 +13,13 @@ import type { OrgReport } from '../metrics/report.ts';
 import { chainStore } from '../store/chains.ts';
 import { readOrgReport } from '../store/read.ts';
 import { writeOrgComputation } from '../store/write.ts';
+import { saveOrg } from '../store/orgs.ts';
+import { insertRunning, lockOrgWrites, markFailed, markStored, markSucceeded, type JobKind, type Trigger } from '../store/runs.ts';
 import { writeDataFiles } from '../publish/exports.ts';
 import type { Log } from '../lib/log.ts';
 import { withRetry } from './retry.ts';
 
-export type JobKind = 'daily' | 'monthly' | 'range';
-export type Trigger = 'manual' | 'schedule' | 'catch-up';
+export type { JobKind, Trigger };
 
 export interface RunRequest {
   job: JobKind;
@@ -49,6 +50,8 @@ export interface RunDeps {
   glific: Db;
   store: Db;
   now: Date;
+  /** The clock of the run ledger's times (stored, finished); the system clock when not given. */
+  clock?: () => Date;
   log: Log;
   outputDir: string;
   fallbackZone: string;
@@ -56,7 +59,7 @@ export interface RunDeps {
   publishSite?: PublishStep;
   /** Sends or previews the digests (skipped with --no-email). */
   sendDigests?: PublishStep;
-  /** Who else is running these periods (jobs/locks.ts); without it the run takes no locks. */
+  /** Who else is running these periods (jobs/claims.ts); without it the run takes no locks. */
   claims?: RunClaims;
   /** Asked between stages: true once the process has been told to stop (SIGTERM). */
   shouldStop?: () => boolean;
@@ -169,14 +172,13 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   const outcomes = new Map<number, OrgOutcome>();
   const t0 = Date.now();
   const stopped = () => !!deps.shouldStop?.();
+  const clock = deps.clock ?? (() => new Date());
 
   for (const p of planned) {
     if (p.org.timezoneIsFallback) deps.log('timezone.fallback', { org: p.org.shortcode, zone: p.org.timezone, why: 'organizations.timezone is NULL' });
     const late = !!p.dueAt && deps.now.getTime() - p.dueAt.getTime() > LATE_AFTER_MS;
-    const [run] = await deps.store('runs')
-      .insert({ job: req.job, trigger, org_id: p.org.id, shortcode: p.org.shortcode, period_from: p.from, period_to: p.to, status: 'running', started_at: deps.now, host: os.hostname(), pid: process.pid, due_at: p.dueAt ?? null, late })
-      .returning('id');
-    const o: OrgOutcome = { shortcode: p.org.shortcode, from: p.from, to: p.to, status: 'failed', runId: Number(run.id ?? run) };
+    const runId = await insertRunning(deps.store, { job: req.job, trigger, orgId: p.org.id, shortcode: p.org.shortcode, from: p.from, to: p.to, startedAt: deps.now, dueAt: p.dueAt, late });
+    const o: OrgOutcome = { shortcode: p.org.shortcode, from: p.from, to: p.to, status: 'failed', runId };
     if (p.dueAt) {
       o.dueAt = p.dueAt.toISOString();
       if (late) o.late = true;
@@ -187,7 +189,7 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
     const o = outcomes.get(org.id)!;
     o.status = 'failed';
     o.error = error;
-    await deps.store('runs').where({ id: o.runId }).update({ status: 'failed', error, finished_at: new Date() });
+    await markFailed(deps.store, [o.runId!], error, clock());
     deps.log('org.failed', { org: org.shortcode, error });
   };
 
@@ -251,14 +253,11 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
       const rows = await withRetry(() =>
         deps.store.transaction(async (trx) => {
           // Two runs for one org write one after the other, never interleaved.
-          await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [0x6c1f, p.org.id]);
-          await trx('orgs')
-            .insert({ org_id: p.org.id, shortcode: p.org.shortcode, name: p.org.name, timezone: p.org.timezone, timezone_is_fallback: p.org.timezoneIsFallback, email: p.org.email, bookmarks: JSON.stringify(p.org.bookmarks), updated_at: deps.now })
-            .onConflict('org_id')
-            .merge();
+          await lockOrgWrites(trx, p.org.id);
+          await saveOrg(trx, p.org, deps.now);
           const n = await writeOrgComputation(trx, c, { runId: o.runId!, now: deps.now, recapture: !!req.recapture });
           // Still running: it succeeds once its site and digests are out (below).
-          await trx('runs').where({ id: o.runId }).update({ rows_written: n, stored_at: new Date() });
+          await markStored(trx, o.runId!, n, clock());
           return n;
         }),
       );
@@ -295,17 +294,17 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   }
   // A stored org whose site or digest step failed is a failed run: catch-up redoes it, and the
   // delivery ledger keeps a redo from mailing anyone twice.
-  const finished = new Date();
+  const finished = clock();
   const stored = succeeded.map((org) => outcomes.get(org.id)!);
   if (stepsOk) {
-    if (stored.length) await deps.store('runs').whereIn('id', stored.map((o) => o.runId!)).update({ status: 'succeeded', finished_at: finished });
+    await markSucceeded(deps.store, stored.map((o) => o.runId!), finished);
   } else {
     const error = `data stored, but the ${[summary.site && 'site', summary.email && 'email'].filter(Boolean).join('/') || 'publish'} step failed: ${JSON.stringify({ site: summary.site, email: summary.email })}`.slice(0, 2000);
     for (const o of stored) {
       o.status = 'failed';
       o.error = error;
     }
-    if (stored.length) await deps.store('runs').whereIn('id', stored.map((o) => o.runId!)).update({ status: 'failed', error, finished_at: finished });
+    await markFailed(deps.store, stored.map((o) => o.runId!), error, finished);
   }
   summary.finishedAt = finished.toISOString();
   summary.exitCode = summary.orgs.every((o) => o.status === 'succeeded') && stepsOk ? 0 : 1;

@@ -5,17 +5,18 @@
 // oldest first, grouped so that orgs owing the same period share one set of queries.
 //
 // Exactly once across processes: a run takes the advisory lock of its (org, job, period)
-// (jobs/locks.ts) and, holding it, checks the ledger for a success before doing anything; a
-// partial unique index on runs backs this up. Digests have their own ledger (mail/ledger.ts).
+// (jobs/claims.ts, store/runs.ts) and, holding it, checks the ledger for a success before doing
+// anything; a partial unique index on runs backs this up. Digests have their own ledger
+// (mail/ledger.ts).
 import cron, { type ScheduledTask } from 'node-cron';
-import os from 'node:os';
 import pg from 'pg';
 import type { Db } from '../db/connect.ts';
 import { listOrgs, type GlificOrg } from '../extract/orgs.ts';
 import { isIanaZone } from '../lib/calendar.ts';
 import type { Log } from '../lib/log.ts';
-import { failDeadRuns, runKey, RunLocks } from './locks.ts';
-import { runJob, type JobKind, type PlannedOrg, type RunClaims, type RunDeps, type RunSummary } from './run.ts';
+import { failDeadRuns, failOwnRunning, periodHistory, RunLocks } from '../store/runs.ts';
+import { schedulerClaims } from './claims.ts';
+import { runJob, type PlannedOrg, type RunDeps, type RunSummary } from './run.ts';
 import { owedPeriods, periodKey, windowBounds, type Owed, type PeriodHistory, type ScheduleConfig, type ScheduledOrg } from './fire-times.ts';
 
 export interface SchedulerDeps {
@@ -45,22 +46,9 @@ export function scheduleZone(org: GlificOrg, fallbackZone: string): string {
 
 /** Run history of every scheduled period in the catch-up window, keyed by periodKey. */
 export async function readHistory(store: Db, cfg: ScheduleConfig, now: Date): Promise<Map<string, PeriodHistory>> {
-  const rows = await store('runs')
-    .whereIn('job', ['daily', 'monthly'])
-    .where('period_from', '>=', windowBounds(cfg, now).fromDay)
-    .groupBy('org_id', 'job', 'period_from', 'period_to')
-    .select(
-      'org_id',
-      'job',
-      'period_from',
-      'period_to',
-      store.raw(`bool_or(status = 'succeeded') AS succeeded`),
-      store.raw(`count(*) FILTER (WHERE status = 'failed')::int AS failures`),
-      store.raw(`max(finished_at) FILTER (WHERE status = 'failed') AS last_failed_at`),
-    );
   const out = new Map<string, PeriodHistory>();
-  for (const r of rows) {
-    out.set(periodKey(Number(r.org_id), r.job, r.period_from, r.period_to), { succeeded: !!r.succeeded, failures: Number(r.failures), lastFailedAt: r.last_failed_at ?? undefined });
+  for (const r of await periodHistory(store, windowBounds(cfg, now).fromDay)) {
+    out.set(periodKey(r.orgId, r.job, r.from, r.to), { succeeded: r.succeeded, failures: r.failures, lastFailedAt: r.lastFailedAt });
   }
   return out;
 }
@@ -71,42 +59,6 @@ export async function owedNow(deps: Pick<SchedulerDeps, 'glific' | 'store' | 'co
   const scheduled: ScheduledOrg[] = orgs.map((o) => ({ id: o.id, shortcode: o.shortcode, zone: scheduleZone(o, deps.fallbackZone) }));
   const history = await readHistory(deps.store, deps.config, now);
   return { orgs, owed: owedPeriods(scheduled, deps.config, now, (k) => history.get(k), opts) };
-}
-
-/**
- * Claims for a scheduled run: take each org's lock without waiting; an org held by another
- * process, or already done by the time the lock is ours, is dropped from this run.
- */
-function schedulerClaims(store: Db, locks: RunLocks, log: Log, now: Date): RunClaims {
-  const taken: PlannedOrg[] = [];
-  let job: JobKind = 'daily';
-  return {
-    async acquire(plan, j) {
-      job = j;
-      const keep: PlannedOrg[] = [];
-      for (const p of plan) {
-        const k = runKey(p, j);
-        if (!(await locks.tryTake(k))) {
-          log('run.skipped', { org: p.org.shortcode, job: j, from: p.from, to: p.to, why: 'another process is running it' });
-          continue;
-        }
-        const q = store('runs').where({ org_id: p.org.id, job: j, period_from: p.from, period_to: p.to });
-        if (await q.clone().where({ status: 'succeeded' }).first('id')) {
-          await locks.release(k);
-          log('run.skipped', { org: p.org.shortcode, job: j, from: p.from, to: p.to, why: 'already done' });
-          continue;
-        }
-        // The lock is ours, so any row still `running` belongs to a process that just died.
-        await q.clone().where({ status: 'running' }).update({ status: 'failed', finished_at: now, error: 'the process running it stopped before it finished; the next run redoes it' });
-        keep.push(p);
-        taken.push(p);
-      }
-      return keep;
-    },
-    async release() {
-      for (const p of taken.splice(0)) await locks.release(runKey(p, job));
-    },
-  };
 }
 
 export class Scheduler {
@@ -154,6 +106,7 @@ export class Scheduler {
           glific: deps.glific,
           store: deps.store,
           now: runNow,
+          clock: deps.now,
           log: deps.log,
           fallbackZone: deps.fallbackZone,
           ...deps.runDeps(runNow),
@@ -226,10 +179,7 @@ export class Scheduler {
       }
     }
     if (!clean) {
-      await this.deps.store('runs')
-        .where({ status: 'running', host: os.hostname(), pid: process.pid })
-        .update({ status: 'failed', finished_at: new Date(), error: 'stopped before it finished (shutdown grace exceeded); the next run redoes it' })
-        .catch(() => {});
+      await failOwnRunning(this.deps.store, 'stopped before it finished (shutdown grace exceeded); the next run redoes it', this.deps.now()).catch(() => {});
     }
     await this.locks?.close().catch(() => {});
     this.locks = undefined;

@@ -1,6 +1,7 @@
 // The shape in which computed numbers leave the results store: what the CSV/JSON exports, the
 // site and the digests are built from. Plain data, no database handles.
 import type { MetricKey } from './definitions.ts';
+import type { OrgInfo } from '../extract/orgs.ts';
 
 /** How a value was obtained (METRICS.md §8). */
 export type Source = 'raw' | 'snapshot' | 'glific_stats';
@@ -17,18 +18,8 @@ export interface Provenance {
 
 export type Values = Partial<Record<MetricKey, number | null>>;
 
-export interface OrgInfo {
-  id: number;
-  shortcode: string;
-  name: string;
-  /** The IANA zone used, after the NULL fallback. */
-  timezone: string;
-  /** True when organizations.timezone was NULL and the fallback zone was used. */
-  timezoneIsFallback: boolean;
-  email: string | null;
-  /** organizations.setting -> 'bookmarks' as stored (name -> URL); untrusted. */
-  bookmarks: Record<string, string>;
-}
+// Who the report is about, as read from Glific (extract/orgs.ts).
+export type { OrgInfo };
 
 export interface DayRow {
   date: string; // YYYY-MM-DD, the org's local day

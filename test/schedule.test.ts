@@ -2,6 +2,7 @@
 // clock is an argument.
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../config/errors.ts';
+import { readConfig } from '../config/env.ts';
 import { fireTimes, nextFireTime, owedPeriods, parseCron, periodKey, periodOfFire, scheduleConfig, type PeriodHistory } from '../jobs/fire-times.ts';
 import { zonedInstant } from '../lib/calendar.ts';
 import { fractionDone, renderProgress } from '../jobs/progress.ts';
@@ -51,10 +52,10 @@ describe('monthly fire times', () => {
 
 describe('configuration', () => {
   it('rejects bad cron expressions as usage errors naming the variable', () => {
-    expect(() => scheduleConfig({ REPORTS_DAILY_CRON: '61 2 * * *' }, 14)).toThrow(UsageError);
-    expect(() => scheduleConfig({ REPORTS_DAILY_CRON: 'at night' }, 14)).toThrow(/REPORTS_DAILY_CRON "at night"/);
-    expect(() => scheduleConfig({ REPORTS_MONTHLY_CRON: '0 0 3 1 * *' }, 14)).toThrow(/REPORTS_MONTHLY_CRON.*five fields/);
-    const cfg = scheduleConfig({ REPORTS_DAILY_CRON: '15 4 * * 1-5' }, 7);
+    expect(() => readConfig({ REPORTS_DAILY_CRON: '61 2 * * *' })).toThrow(UsageError);
+    expect(() => readConfig({ REPORTS_DAILY_CRON: 'at night' })).toThrow(/REPORTS_DAILY_CRON "at night"/);
+    expect(() => readConfig({ REPORTS_MONTHLY_CRON: '0 0 3 1 * *' })).toThrow(/REPORTS_MONTHLY_CRON.*five fields/);
+    const cfg = scheduleConfig(readConfig({ REPORTS_DAILY_CRON: '15 4 * * 1-5', REPORTS_CATCHUP_DAYS: '7' }));
     expect(cfg.daily.daysOfWeek).toEqual([1, 2, 3, 4, 5]);
     expect(cfg.monthly.expr).toBe('0 3 1 * *');
   });

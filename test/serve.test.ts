@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { connect, type Db } from '../db/connect.ts';
-import { loadConfig } from '../config/env.ts';
+import { loadConfig, readConfig } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
 import net from 'node:net';
 import { GlificFixture, SAAS_ADMIN_PHONE, FIXTURE_PASSWORD } from '../demo/glific/fixture.ts';
@@ -17,7 +17,7 @@ import { hashPassword } from '../serve/password.ts';
 import { createServeApp, type ServeOptions } from '../serve/app.ts';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE } from '../serve/session.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
-import { readServeEnv, runServe } from '../cli/serve.ts';
+import { runServe } from '../cli/serve.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
 
 const SECRET = 'test-secret-'.padEnd(48, 'x');
@@ -648,18 +648,19 @@ describe('the command', () => {
     await expect(runServe([], config, io, () => {})).rejects.toThrow(/GLIFIC_DATABASE_URL/);
     const withDb = loadConfig({ REPORTS_OUTPUT_DIR: out, GLIFIC_DATABASE_URL: testDb.url }, out);
     await expect(runServe(['--port', 'x'], withDb, io, () => {})).rejects.toThrow(UsageError);
-    await expect(runServe([], withDb, { ...io, env: { REPORTS_SESSION_SECRET: 'short' } }, () => {})).rejects.toThrow(/32 characters/);
+    // The secret is part of the configuration, checked when it is loaded, before serve starts.
+    await expect(async () => runServe([], loadConfig({ REPORTS_OUTPUT_DIR: out, GLIFIC_DATABASE_URL: testDb.url, REPORTS_SESSION_SECRET: 'short' }, out), io, () => {})).rejects.toThrow(/32 characters/);
   });
 
   it('refuses REPORTS_TRUST_PROXY=1 and anything that is not a list of addresses, naming what to write instead', () => {
-    expect(() => readServeEnv({ REPORTS_TRUST_PROXY: '1' })).toThrow(UsageError);
-    expect(() => readServeEnv({ REPORTS_TRUST_PROXY: '1' })).toThrow(/list the addresses of your reverse proxies.*127\.0\.0\.1/);
+    expect(() => readConfig({ REPORTS_TRUST_PROXY: '1' })).toThrow(UsageError);
+    expect(() => readConfig({ REPORTS_TRUST_PROXY: '1' })).toThrow(/list the addresses of your reverse proxies.*127\.0\.0\.1/);
     for (const bad of ['true', '10.0.0.0/33', 'proxy.example.org', '10.0.0.1,,nope', '::1/129']) {
-      expect(() => readServeEnv({ REPORTS_TRUST_PROXY: bad }), bad).toThrow(/REPORTS_TRUST_PROXY/);
+      expect(() => readConfig({ REPORTS_TRUST_PROXY: bad }), bad).toThrow(/REPORTS_TRUST_PROXY/);
     }
-    expect(readServeEnv({ REPORTS_TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8 ,::1,fd00::/8,loopback' }).trustProxy)
+    expect(readConfig({ REPORTS_TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8 ,::1,fd00::/8,loopback' }).trustProxy)
       .toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback']);
-    expect(readServeEnv({}).trustProxy).toEqual([]);
+    expect(readConfig({}).trustProxy).toEqual([]);
   });
 
   it('serves until stopped', async () => {

@@ -1,0 +1,65 @@
+// Claims: which planned orgs a run may go ahead with, by the run locks of store/runs.ts. A
+// manual run waits for a period another process is running; a scheduled run skips it.
+import type { Db } from '../db/connect.ts';
+import type { Log } from '../lib/log.ts';
+import { failOrphans, hasSucceeded, type RunKey, type RunLocks } from '../store/runs.ts';
+import type { JobKind, PlannedOrg, RunClaims } from './run.ts';
+
+export const runKey = (p: PlannedOrg, job: JobKind): RunKey => ({ orgId: p.org.id, job, from: p.from, to: p.to });
+
+/**
+ * Claims for a manual run: wait for each org's lock in org order (two manual runs cannot
+ * deadlock), so that a manual run never overlaps a scheduled run of the same period.
+ */
+export function waitingClaims(locks: RunLocks, log?: Log): RunClaims {
+  const taken: RunKey[] = [];
+  return {
+    async acquire(plan, job) {
+      for (const p of [...plan].sort((a, b) => a.org.id - b.org.id)) {
+        const k = runKey(p, job);
+        if (!(await locks.tryTake(k))) {
+          log?.('run.waiting', { org: p.org.shortcode, job, from: p.from, to: p.to, why: 'another process is running this period' });
+          await locks.take(k);
+        }
+        taken.push(k);
+      }
+      return plan;
+    },
+    async release() {
+      for (const k of taken.splice(0)) await locks.release(k);
+    },
+  };
+}
+
+/**
+ * Claims for a scheduled run: take each org's lock without waiting; an org held by another
+ * process, or already done by the time the lock is ours, is dropped from this run.
+ */
+export function schedulerClaims(store: Db, locks: RunLocks, log: Log, now: Date): RunClaims {
+  const taken: RunKey[] = [];
+  return {
+    async acquire(plan, job) {
+      const keep: PlannedOrg[] = [];
+      for (const p of plan) {
+        const k = runKey(p, job);
+        if (!(await locks.tryTake(k))) {
+          log('run.skipped', { org: p.org.shortcode, job, from: p.from, to: p.to, why: 'another process is running it' });
+          continue;
+        }
+        if (await hasSucceeded(store, k)) {
+          await locks.release(k);
+          log('run.skipped', { org: p.org.shortcode, job, from: p.from, to: p.to, why: 'already done' });
+          continue;
+        }
+        // The lock is ours, so any row still `running` belongs to a process that just died.
+        await failOrphans(store, k, now);
+        keep.push(p);
+        taken.push(k);
+      }
+      return keep;
+    },
+    async release() {
+      for (const k of taken.splice(0)) await locks.release(k);
+    },
+  };
+}
