@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from './errors.ts';
 import { isIanaZone } from '../lib/calendar.ts';
+import { smtpSettings } from '../mail/smtp-settings.ts';
 
 export interface Config {
   glificDatabaseUrl: string | undefined;
@@ -50,9 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   readDotEnv(path.join(cwd, '.env'), env);
   const outputDir = path.resolve(cwd, env.REPORTS_OUTPUT_DIR || 'output');
   const smtpUrl = env.SMTP_URL || undefined;
-  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) {
-    throw new UsageError(`SMTP_URL must look like smtp://user:pass@host:587 or smtps://… (got "${smtpUrl.split('@').pop()}")`);
-  }
+  if (smtpUrl) smtpSettings(smtpUrl);
   const catchup = env.REPORTS_CATCHUP_DAYS ?? '14';
   if (!/^\d+$/.test(catchup) || Number(catchup) < 1 || Number(catchup) > 366) {
     throw new UsageError(`REPORTS_CATCHUP_DAYS must be a whole number of days from 1 to 366 (got "${catchup}")`);
