@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { UsageError } from './errors.ts';
 import { isIanaZone } from '../lib/calendar.ts';
 import { DEFAULT_DAILY_CRON, DEFAULT_MONTHLY_CRON, parseCron, type CronSchedule } from './cron.ts';
+import { smtpSettings } from './smtp.ts';
 
 export interface Config {
   glificDatabaseUrl: string | undefined;
@@ -99,12 +100,11 @@ const DEFINITIONS: { [K in keyof Config]: Variable<K> } = {
   },
   smtpUrl: {
     name: 'SMTP_URL',
-    meaning: 'e.g. `smtp://user:pass@host:587`',
+    meaning: '`smtps://user:pass@host:465` (TLS) or `smtp://user:pass@host:587` (STARTTLS required); certificates verified. Plain text only to a loopback host or with `?tls=none`; `?tls=insecure` skips the certificate check (warned). Anything else exits 2 — rules in [docs/EMAIL.md](docs/EMAIL.md#smtp_url-and-tls)',
     default: 'unset: emails are written as `.eml` previews',
     read: (raw) => {
-      if (raw && !/^smtps?:\/\//.test(raw)) {
-        throw new UsageError(`SMTP_URL must look like smtp://user:pass@host:587 or smtps://… (got "${raw.split('@').pop()}")`);
-      }
+      // The TLS rules (docs/EMAIL.md): an unsafe or malformed URL stops the program here.
+      if (raw) smtpSettings(raw);
       return raw || undefined;
     },
   },

@@ -1,7 +1,6 @@
 // The `run daily|monthly|range` job: which days per org, compute, store (one transaction per
 // org), then data files, site and digests. Side effects come in through RunDeps; the run ledger
 // and the locks are store/runs.ts.
-import path from 'node:path';
 import type { Db } from '../db/connect.ts';
 import { UsageError } from '../config/errors.ts';
 import { isIanaZone } from '../lib/calendar.ts';
@@ -15,7 +14,7 @@ import { readOrgReport } from '../store/read.ts';
 import { writeOrgComputation } from '../store/write.ts';
 import { saveOrg } from '../store/orgs.ts';
 import { insertRunning, lockOrgWrites, markFailed, markStored, markSucceeded, type JobKind, type Trigger } from '../store/runs.ts';
-import { writeDataFiles } from '../publish/exports.ts';
+import { writeSiteDataFiles } from '../publish/exports.ts';
 import type { Log } from '../lib/log.ts';
 import { withRetry } from './retry.ts';
 
@@ -277,7 +276,7 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   // The data files are always written; when the site is published they are part of it (the
   // publisher writes them into the new site), so they are not written twice.
   const publishing = req.site !== false && !!deps.publishSite;
-  if (!publishing) for (const r of reports) await writeDataFiles(r, path.join(deps.outputDir, 'site', r.org.shortcode));
+  if (!publishing) await writeSiteDataFiles(reports, deps.outputDir, { log: deps.log });
   const periods = new Map<string, RunPeriod>(
     planned.map((p) => [p.org.shortcode, { from: p.from, to: p.to, lateSince: outcomes.get(p.org.id)?.late ? outcomes.get(p.org.id)?.dueAt : undefined }]),
   );

@@ -3,20 +3,20 @@
 // .eml preview per digest). Every recipient of every digest ends in an outcome; nothing is
 // dropped without a trace in the result, the log and the ledger.
 import type { Knex } from 'knex';
-import { mkdir, writeFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { OrgReport } from '../metrics/report.ts';
 import type { Log } from '../lib/log.ts';
+import { makeDir, narrowMode, writeFileAtomic } from '../lib/output-files.ts';
 import { findPeriodRow, type DigestKind } from './digest-model.ts';
 import type { Chart } from './charts.ts';
 import { renderDigest, safeToken, type RenderedDigest } from './render.ts';
 import { digestMessage } from './message.ts';
 import { digestRecipients } from './recipients.ts';
 import { claimDeliveries, ensureDeliveries, finishDelivery, readDeliveries, type Delivery, type DigestKey } from './ledger.ts';
-import { DEFAULT_RETRY, realSleep, sendWithRetry, smtpTransport, type RetryPolicy, type Sleep, type Transport } from './smtp.ts';
+import { DEFAULT_RETRY, realSleep, sendWithRetry, smtpSettings, smtpTransport, type RetryPolicy, type Sleep, type Transport } from './smtp.ts';
 
 export interface SendDigestsOptions {
   reports: OrgReport[];
@@ -90,8 +90,13 @@ export async function sendDigests(opts: SendDigestsOptions): Promise<SendDigests
     runId: opts.runId ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`.slice(0, 64),
     retry: opts.retry ?? DEFAULT_RETRY,
     log: opts.log ?? (() => {}),
-    transport: opts.smtpUrl ? smtpTransport(opts.smtpUrl) : undefined,
   };
+  if (opts.smtpUrl) {
+    const smtp = smtpSettings(opts.smtpUrl);
+    run.log('mail.transport', { host: smtp.transportOptions.host, port: smtp.transportOptions.port, security: smtp.security });
+    for (const warning of smtp.warnings) run.log('mail.smtp_warning', { warning });
+    run.transport = smtpTransport(smtp.transportOptions);
+  }
   const outcomes: DigestOutcome[] = [];
   try {
     for (const report of opts.reports) {
@@ -246,11 +251,11 @@ async function preview(run: Run, report: OrgReport, period: string, emails: stri
     // A preview with nobody to send to is still worth looking at.
     envelope: { from: opts.from, to: emails.length > 0 ? emails : ['nobody@localhost'] },
   });
+  // The preview lists recipients' addresses: owner and group only (lib/output-files.ts).
   const file = previewPath(opts.outputDir, shortcode, kind, period);
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, info.message as Buffer);
-  await rename(tmp, file);
+  await makeDir(path.dirname(file));
+  for (const d of [path.dirname(path.dirname(file)), path.dirname(file)]) await narrowMode(d);
+  await writeFileAtomic(file, info.message as Buffer);
   await ensureDeliveries(opts.reportsDb, { org: shortcode, kind, period }, emails, opts.now, 'previewed');
   log('mail.previewed', { ...base, file, recipients: emails.length });
   if (emails.length === 0) return [{ ...base, recipient: '', status: 'previewed', messageId: info.messageId, error: 'no recipients' }];

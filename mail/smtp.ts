@@ -2,6 +2,9 @@
 // connection trouble (refused, reset, timeout). A 5xx reply is final for that message.
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import { smtpSettings, type SmtpTransportOptions } from '../config/smtp.ts';
+
+export { smtpSettings, isLoopbackHost, type SmtpSettings, type SmtpTransportOptions } from '../config/smtp.ts';
 
 export interface RetryPolicy {
   attempts: number;
@@ -33,8 +36,18 @@ export interface SmtpErrorClass {
   responseCode?: number;
 }
 
+// The certificate or TLS errors Node reports on the socket (nodemailer files them under ESOCKET).
+const TLS_TROUBLE = /certificate|self[- ]signed|altnames|\bSSL\b|\bTLS\b|handshake/i;
+
+function isTlsFailure(e: { code?: string; message?: string } | undefined): boolean {
+  return e?.code === 'ETLS' || (e?.code === 'ESOCKET' && TLS_TROUBLE.test(e.message ?? ''));
+}
+
 export function classifySmtpError(err: unknown): SmtpErrorClass {
-  const e = err as { responseCode?: number; code?: string };
+  const e = err as { responseCode?: number; code?: string; message?: string };
+  // A server that refuses STARTTLS answers 5xx, but the refusal is about the connection, not this
+  // message: every message of the run would fail alike until the server or SMTP_URL changes.
+  if (isTlsFailure(e)) return { permanent: false, unreachable: true };
   const responseCode = typeof e?.responseCode === 'number' ? e.responseCode : undefined;
   if (responseCode !== undefined && responseCode >= 500 && responseCode < 600) return { permanent: true, unreachable: false, responseCode };
   if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) return { permanent: false, unreachable: false, responseCode };
@@ -46,6 +59,9 @@ export function classifySmtpError(err: unknown): SmtpErrorClass {
 
 export function errorText(err: unknown): string {
   const e = err as { message?: string; response?: string; code?: string };
+  if (isTlsFailure(e)) {
+    return `TLS with the SMTP server failed (${String(e.message).replace(/\s+/g, ' ').trim()}); mail is not sent unencrypted or to an unverified server unless SMTP_URL says so (tls=insecure, tls=none)`;
+  }
   return String(e?.response || e?.message || err).replace(/\s+/g, ' ').trim();
 }
 
@@ -56,13 +72,16 @@ export function backoffDelay(policy: RetryPolicy, attempt: number): number {
 export type Sleep = (ms: number) => Promise<void>;
 export const realSleep: Sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function smtpTransport(smtpUrl: string) {
-  return nodemailer.createTransport(smtpUrl, {
+/** The transport for SMTP_URL (checked by smtpSettings: TLS unless the operator opted out). */
+export function smtpTransport(smtp: string | SmtpTransportOptions) {
+  const options = typeof smtp === 'string' ? smtpSettings(smtp).transportOptions : smtp;
+  return nodemailer.createTransport({
+    ...options,
     // Bounded waits: a hung server must end as a transient failure, not a hung job.
     connectionTimeout: 20_000,
     greetingTimeout: 20_000,
     socketTimeout: 60_000,
-  } as any);
+  });
 }
 
 export type Transport = ReturnType<typeof smtpTransport>;

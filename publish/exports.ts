@@ -1,7 +1,11 @@
 // The data files of INTERFACE.md: site/<shortcode>/data/{daily,monthly,hourly}.csv and
 // metrics.json. CSV: RFC 4180, UTF-8, header first, ascending, plain integers, empty = unknown.
-import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Log } from '../lib/log.ts';
+import { makeDir, narrowMode, writeFileAtomic } from '../lib/output-files.ts';
+import { isSafeShortcode } from '../pages/links.ts';
+import { siteLockPath, withLock, type LockOptions } from './lock.ts';
+import { recoverSwap } from './tree.ts';
 import { DAILY_KEYS, DEFINITION_VERSION } from '../metrics/definitions.ts';
 import type { OrgReport, Values } from '../metrics/report.ts';
 
@@ -59,18 +63,36 @@ export function metricsJson(r: OrgReport): string {
   );
 }
 
-/** Write a file so that a reader never sees it half-written. */
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, text, 'utf8');
-  await fs.rename(tmp, file);
-}
-
 export async function writeDataFiles(report: OrgReport, orgDir: string): Promise<void> {
   const dir = path.join(orgDir, 'data');
-  await fs.mkdir(dir, { recursive: true });
-  await writeAtomic(path.join(dir, 'daily.csv'), dailyCsv(report));
-  await writeAtomic(path.join(dir, 'monthly.csv'), monthlyCsv(report));
-  await writeAtomic(path.join(dir, 'hourly.csv'), hourlyCsv(report));
-  await writeAtomic(path.join(dir, 'metrics.json'), metricsJson(report));
+  await makeDir(dir);
+  await writeFileAtomic(path.join(dir, 'daily.csv'), dailyCsv(report));
+  await writeFileAtomic(path.join(dir, 'monthly.csv'), monthlyCsv(report));
+  await writeFileAtomic(path.join(dir, 'hourly.csv'), hourlyCsv(report));
+  await writeFileAtomic(path.join(dir, 'metrics.json'), metricsJson(report));
+}
+
+/**
+ * The data files of a run that does not publish the site (--no-site), written into the live
+ * site. They take the site lock, so they never land in a site a concurrent publish is about to
+ * swap out (and lose), and a site left half-swapped by a crash is put back first.
+ */
+export async function writeSiteDataFiles(reports: OrgReport[], outputDir: string, opts: { log?: Log; lock?: Omit<LockOptions, 'log'> } = {}): Promise<void> {
+  if (!reports.length) return;
+  const out = path.resolve(outputDir);
+  await makeDir(out);
+  await withLock(siteLockPath(out), { ...opts.lock, log: opts.log }, async () => {
+    await recoverSwap(out, 'site');
+    for (const r of reports) {
+      // A shortcode becomes a directory name: the same rule as the site's.
+      if (!isSafeShortcode(r.org.shortcode)) {
+        opts.log?.('data.skipped', { org: r.org.id, why: `shortcode ${JSON.stringify(r.org.shortcode)} cannot be a directory name` });
+        continue;
+      }
+      const orgDir = path.join(out, 'site', r.org.shortcode);
+      await writeDataFiles(r, orgDir);
+      // Directories made by an older version were 0755.
+      for (const d of [path.join(out, 'site'), orgDir, path.join(orgDir, 'data')]) await narrowMode(d);
+    }
+  });
 }

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { FILE_MODE } from '../lib/output-files.ts';
 
 export const MANIFEST_FILE = '.manifest.json';
 
@@ -12,10 +13,15 @@ export interface Manifest {
   pages: Record<string, string>;
   /** Organizations that have a directory in the site, for the global index. */
   orgs: Record<string, { name: string }>;
+  /**
+   * Every file of this site was written owner-and-group-only (lib/output-files.ts), so the next
+   * publish links them without checking each one's mode. Absent in sites of older versions.
+   */
+  privateModes?: boolean;
 }
 
 export function emptyManifest(): Manifest {
-  return { format: 1, pages: {}, orgs: {} };
+  return { format: 1, pages: {}, orgs: {}, privateModes: true };
 }
 
 export async function readManifest(siteDir: string): Promise<Manifest | null> {
@@ -29,7 +35,7 @@ export async function readManifest(siteDir: string): Promise<Manifest | null> {
 }
 
 export async function writeManifest(siteDir: string, m: Manifest): Promise<void> {
-  await writeFile(path.join(siteDir, MANIFEST_FILE), JSON.stringify(m, null, 0) + '\n');
+  await writeFile(path.join(siteDir, MANIFEST_FILE), JSON.stringify(m, null, 0) + '\n', { mode: FILE_MODE });
 }
 
 export function pageHash(model: unknown, templateVersion: string): string {

@@ -10,7 +10,9 @@ import { isSafeShortcode } from '../pages/links.ts';
 import { renderPage, templateVersion } from '../pages/render.ts';
 import { writeDataFiles } from './exports.ts';
 import { emptyManifest, pageHash, readManifest, writeManifest, type Manifest } from './manifest.ts';
-import { acquireLock, copyTree, exists, isDirectory, linkOrCopy, linkTree, recoverSwap, swapIn } from './tree.ts';
+import { copyTree, exists, isDirectory, linkOrCopy, linkTree, recoverSwap, swapIn } from './tree.ts';
+import { acquireLock, siteLockPath, type LockOptions } from './lock.ts';
+import { DIR_MODE, FILE_MODE, makeDir } from '../lib/output-files.ts';
 
 export interface PublishSiteOptions {
   /** Every org to (re)publish, with ALL its days/months/ranges/hourly history. */
@@ -21,6 +23,8 @@ export interface PublishSiteOptions {
   log?: Log;
   /** For the global index (default: the reports' orgs and the orgs already on the site). */
   allOrgs?: Array<{ shortcode: string; name: string }>;
+  /** Waiting for another publisher (defaults in publish/lock.ts: up to 30 minutes). */
+  lock?: Omit<LockOptions, 'log'>;
 }
 
 export interface PublishSiteResult {
@@ -37,8 +41,8 @@ export async function publishSite(opts: PublishSiteOptions): Promise<PublishSite
   const log = opts.log ?? (() => undefined);
   const outputDir = path.resolve(opts.outputDir);
   const siteDir = path.join(outputDir, SITE);
-  await mkdir(outputDir, { recursive: true });
-  const release = await acquireLock(path.join(outputDir, `.${SITE}.lock`));
+  await makeDir(outputDir);
+  const lock = await acquireLock(siteLockPath(outputDir), { ...opts.lock, log });
   const buildDir = path.join(outputDir, `.${SITE}-build-${randomBytes(6).toString('hex')}`);
   try {
     await recoverSwap(outputDir, SITE);
@@ -48,14 +52,16 @@ export async function publishSite(opts: PublishSiteOptions): Promise<PublishSite
       warnings.push(message);
       log('site.warning', { message, ...fields });
     };
-    const previous = (await readManifest(siteDir)) ?? emptyManifest();
+    const previous = await readManifest(siteDir);
     const hadSite = await isDirectory(siteDir);
+    // Files linked from a site of an older version may be world-readable: narrowed on the way.
+    const narrow = previous?.privateModes !== true;
     const tv = templateVersion();
     const next: Manifest = emptyManifest();
     let written = 0;
     let reused = 0;
 
-    await mkdir(buildDir);
+    await mkdir(buildDir, { mode: DIR_MODE });
 
     // Which orgs this run publishes: valid, distinct shortcodes only (they become directories).
     const reports: OrgReport[] = [];
@@ -79,23 +85,23 @@ export async function publishSite(opts: PublishSiteOptions): Promise<PublishSite
     if (hadSite) {
       for (const e of await readdir(siteDir, { withFileTypes: true })) {
         if (!e.isDirectory() || e.name.startsWith('.') || seen.has(e.name)) continue;
-        await linkTree(path.join(siteDir, e.name), path.join(buildDir, e.name));
+        await linkTree(path.join(siteDir, e.name), path.join(buildDir, e.name), narrow);
         carried.push(e.name);
-        for (const [p, h] of Object.entries(previous.pages)) if (p.startsWith(`${e.name}/`)) next.pages[p] = h;
-        if (previous.orgs[e.name]) next.orgs[e.name] = previous.orgs[e.name];
+        for (const [p, h] of Object.entries(previous?.pages ?? {})) if (p.startsWith(`${e.name}/`)) next.pages[p] = h;
+        if (previous?.orgs[e.name]) next.orgs[e.name] = previous.orgs[e.name];
       }
     }
 
     const emit = async (page: PageModel) => {
       const hash = pageHash(page, tv);
       const target = path.join(buildDir, page.path);
-      await mkdir(path.dirname(target), { recursive: true });
+      await makeDir(path.dirname(target));
       const before = path.join(siteDir, page.path);
-      if (previous.pages[page.path] === hash && (await exists(before))) {
-        await linkOrCopy(before, target);
+      if (previous?.pages[page.path] === hash && (await exists(before))) {
+        await linkOrCopy(before, target, narrow);
         reused++;
       } else {
-        await writeFile(target, await renderPage(page));
+        await writeFile(target, await renderPage(page), { mode: FILE_MODE });
         written++;
       }
       next.pages[page.path] = hash;
@@ -104,7 +110,7 @@ export async function publishSite(opts: PublishSiteOptions): Promise<PublishSite
     for (const report of reports) {
       const sc = report.org.shortcode;
       const orgDir = path.join(buildDir, sc);
-      await mkdir(orgDir, { recursive: true });
+      await makeDir(orgDir);
       // Data files are copied, not linked: their writer may rewrite them in place.
       const prevData = path.join(siteDir, sc, 'data');
       if (await isDirectory(prevData)) await copyTree(prevData, path.join(orgDir, 'data'));
@@ -125,6 +131,7 @@ export async function publishSite(opts: PublishSiteOptions): Promise<PublishSite
     await emit(buildSiteIndex([...listed].map(([shortcode, name]) => ({ shortcode, name }))));
 
     await writeManifest(buildDir, next);
+    await lock.check();
     await swapIn(buildDir, siteDir, path.join(outputDir, `.${SITE}-old-${randomBytes(6).toString('hex')}`));
     const result: PublishSiteResult = { siteDir, pagesWritten: written, pagesReused: reused, orgs: reports.length, warnings };
     log('site.published', { siteDir, pagesWritten: written, pagesReused: reused, orgs: reports.length, carried: carried.length, ms: Date.now() - started });
@@ -134,6 +141,6 @@ export async function publishSite(opts: PublishSiteOptions): Promise<PublishSite
     log('site.failed', { error: (e as Error).message });
     throw e;
   } finally {
-    await release();
+    await lock.release();
   }
 }

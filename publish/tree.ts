@@ -1,10 +1,15 @@
 // Moving files between the live site and a build directory without touching the live copy.
-import { copyFile, link, mkdir, readdir, rm, rename, stat, open, unlink } from 'node:fs/promises';
+import { copyFile, link, readdir, rm, rename, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
+import { makeDir, narrowMode } from '../lib/output-files.ts';
 
-/** Hard-links a file (same inode, no bytes copied); copies when linking is impossible. */
-export async function linkOrCopy(src: string, dst: string): Promise<void> {
+/**
+ * Hard-links a file (same inode, no bytes copied); copies when linking is impossible. With
+ * `narrow`, the result is made no more than FILE_MODE: a page written by an older version (0644)
+ * is narrowed once, which narrows the live site's link to the same inode too (never widens).
+ */
+export async function linkOrCopy(src: string, dst: string, narrow = true): Promise<void> {
   try {
     await link(src, dst);
   } catch (e) {
@@ -12,21 +17,22 @@ export async function linkOrCopy(src: string, dst: string): Promise<void> {
     if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP') await copyFile(src, dst);
     else throw e;
   }
+  if (narrow) await narrowMode(dst);
 }
 
 /**
  * Recreates a directory tree under dst with every file hard-linked. Safe because nothing in the
  * site is ever modified in place: every write goes to a new file in a fresh build directory.
  */
-export async function linkTree(src: string, dst: string): Promise<number> {
-  await mkdir(dst, { recursive: true });
+export async function linkTree(src: string, dst: string, narrow = true): Promise<number> {
+  await makeDir(dst);
   let n = 0;
   for (const e of await readdir(src, { withFileTypes: true })) {
     const s = path.join(src, e.name);
     const d = path.join(dst, e.name);
-    if (e.isDirectory()) n += await linkTree(s, d);
+    if (e.isDirectory()) n += await linkTree(s, d, narrow);
     else if (e.isFile()) {
-      await linkOrCopy(s, d);
+      await linkOrCopy(s, d, narrow);
       n++;
     }
   }
@@ -35,12 +41,16 @@ export async function linkTree(src: string, dst: string): Promise<number> {
 
 /** Real byte copies, for files a later writer may rewrite in place (the data files). */
 export async function copyTree(src: string, dst: string): Promise<void> {
-  await mkdir(dst, { recursive: true });
+  await makeDir(dst);
   for (const e of await readdir(src, { withFileTypes: true })) {
     const s = path.join(src, e.name);
     const d = path.join(dst, e.name);
     if (e.isDirectory()) await copyTree(s, d);
-    else if (e.isFile()) await copyFile(s, d, constants.COPYFILE_FICLONE);
+    else if (e.isFile()) {
+      // copyFile gives the copy its source's mode.
+      await copyFile(s, d, constants.COPYFILE_FICLONE);
+      await narrowMode(d);
+    }
   }
 }
 
@@ -94,35 +104,5 @@ export async function recoverSwap(outputDir: string, siteName: string): Promise<
   }
   for (const e of [...olds, ...entries.filter((x) => x.startsWith(`.${siteName}-build-`))]) {
     await rm(path.join(outputDir, e), { recursive: true, force: true });
-  }
-}
-
-/** One publisher at a time per output directory; a lock left by a dead process is taken over. */
-export async function acquireLock(lockPath: string): Promise<() => Promise<void>> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fh = await open(lockPath, 'wx');
-      await fh.writeFile(String(process.pid));
-      await fh.close();
-      return async () => {
-        await unlink(lockPath).catch(() => undefined);
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const { readFile } = await import('node:fs/promises');
-      const pid = Number(await readFile(lockPath, 'utf8').catch(() => ''));
-      if (pid && isAlive(pid)) throw new Error(`another site publish is running (pid ${pid}, lock ${lockPath})`);
-      await unlink(lockPath).catch(() => undefined);
-    }
-  }
-  throw new Error(`could not take the site lock ${lockPath}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -97,7 +97,7 @@ describe('values', () => {
   it.each([
     ['GLIFIC_DATABASE_URL', 'mysql://x@y/z', /GLIFIC_DATABASE_URL must start with postgres:\/\/ or postgresql:\/\//],
     ['REPORTS_DATABASE_URL', 'not a url', /REPORTS_DATABASE_URL is not a URL: expected postgres:\/\//],
-    ['SMTP_URL', 'mail.example.org:25', /SMTP_URL must look like smtp:\/\//],
+    ['SMTP_URL', 'mail.example.org:25', /SMTP_URL must start with smtp:\/\/ or smtps:\/\//],
     ['REPORTS_TIMEZONE_FALLBACK', 'India', /REPORTS_TIMEZONE_FALLBACK is not an IANA time zone name: "India"/],
     ['REPORTS_CATCHUP_DAYS', '0', /REPORTS_CATCHUP_DAYS must be a whole number of days from 1 to 366 \(got "0"\)/],
     ['REPORTS_CATCHUP_DAYS', '', /REPORTS_CATCHUP_DAYS must be a whole number/],

@@ -1,7 +1,7 @@
 // Delivery as the operator relies on it: a real SMTP server on loopback, the real results store
 // with its migrations, and a Glific database holding the org and its users.
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,8 @@ import type { DayRow, OrgReport } from '../metrics/report.ts';
 import { sendDigests, previewPath, type SendDigestsOptions } from '../mail/deliver.ts';
 import { readDeliveries } from '../mail/ledger.ts';
 import { addRecipient, removeRecipient, listRecipients, clearRecipient, digestRecipients } from '../mail/recipients.ts';
+import { publishSite } from '../publish/site.ts';
+import { fixtureReport } from './support/site-fixtures.ts';
 
 let reportsTdb: TestDatabase;
 let glificTdb: TestDatabase;
@@ -314,6 +316,58 @@ describe('delivery', () => {
     const real = await sendDigests({ ...o, smtpUrl });
     expect(real.outcomes.map((x) => x.status)).toEqual(['sent', 'sent', 'sent']);
     expect(sentTo(period)).toEqual(EXPECTED);
+  });
+
+  it('keeps a digest pending, not failed, when the server does not offer the STARTTLS that SMTP_URL requires', async () => {
+    const period = '2026-03-11';
+    const logged: Array<[string, Record<string, unknown>]> = [];
+    // The test server has STARTTLS switched off; tls=required is what a remote host gets by default.
+    const r = await sendDigests(options(period, { smtpUrl: `${smtpUrl}?tls=required`, log: (e, f = {}) => logged.push([e, f]) }));
+    expect(received).toEqual([]);
+    expect(r.permanentFailures).toBe(0);
+    expect(r.outcomes.map((o) => o.status)).toEqual(['pending', 'pending', 'pending']);
+    expect(r.outcomes[0].error).toMatch(/^TLS with the SMTP server failed \(Error upgrading connection with STARTTLS.*\); mail is not sent unencrypted/);
+    expect(logged.find(([e]) => e === 'mail.transport')?.[1]).toMatchObject({ security: 'STARTTLS required, certificate verified' });
+    expect((await readDeliveries(reportsDb, { org: 'acme', kind: 'daily', period })).map((x) => x.status)).toEqual(['pending', 'pending', 'pending']);
+    // Once the operator fixes SMTP_URL (here: loopback, where plain text is allowed) the next run delivers.
+    const next = await sendDigests(options(period));
+    expect(next.outcomes.map((o) => o.status)).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it('writes everything under the output directory for its owner and group only', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'mail-modes-'));
+    // A permissive umask (a login shell's), so only the modes the code passes can keep others out.
+    const umask = process.umask(0o002);
+    try {
+      // What an older version left: a world-readable preview directory and site page.
+      mkdirSync(path.join(out, 'mail/acme'), { recursive: true, mode: 0o755 });
+      mkdirSync(path.join(out, 'site/older'), { recursive: true, mode: 0o755 });
+      writeFileSync(path.join(out, 'site/older/index.html'), '<p>older</p>', { mode: 0o644 });
+      chmodSync(path.join(out, 'mail'), 0o755);
+      chmodSync(path.join(out, 'mail/acme'), 0o755);
+      chmodSync(path.join(out, 'site'), 0o755);
+
+      await publishSite({ reports: [fixtureReport({ shortcode: 'acme', name: 'Acme Trust', from: '2026-03-01', to: '2026-03-03' })], outputDir: out, now: new Date('2026-03-04T10:00:00Z') });
+      const period = '2026-03-12';
+      const r = await sendDigests(options(period, { smtpUrl: undefined, outputDir: out }));
+      expect(r.outcomes.map((x) => x.status)).toEqual(['previewed', 'previewed', 'previewed']);
+
+      const modes: Record<string, string> = {};
+      const walk = (dir: string) => {
+        for (const e of readdirSync(dir, { withFileTypes: true })) {
+          const p = path.join(dir, e.name);
+          modes[path.relative(out, p)] = (statSync(p).mode & 0o777).toString(8);
+          if (e.isDirectory()) walk(p);
+        }
+      };
+      walk(out);
+      expect(Object.keys(modes)).toEqual(expect.arrayContaining(['site/acme/data/daily.csv', 'site/acme/daily/2026-03-03.html', 'site/.manifest.json', 'site/older/index.html', `mail/acme/daily-${period}.eml`]));
+      const wrong = Object.entries(modes).filter(([p, m]) => m !== (statSync(path.join(out, p)).isDirectory() ? '750' : '640'));
+      expect(wrong).toEqual([]);
+    } finally {
+      process.umask(umask);
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('reports a digest it cannot build instead of dropping it', async () => {
