@@ -8,7 +8,7 @@ import path from 'node:path';
 import { connect, type Db } from '../db/connect.ts';
 import { GlificFixture } from '../demo/glific/fixture.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
-import { DAILY_KEYS } from '../metrics/definitions.ts';
+import { DAILY_KEYS } from '../metrics/registry.ts';
 
 const BIN = path.resolve('bin/glific-reports.js');
 
