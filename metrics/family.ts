@@ -2,6 +2,7 @@
 // label, Glific source table, `stats` column) and runs ONE set-based computation over the whole
 // request whose result columns are named exactly as its keys. metrics/registry.ts lists the
 // families; metrics/compute.ts runs them and copies their columns into days by key name.
+import type { Knex } from 'knex';
 import type { Db } from '../db/connect.ts';
 import type { Scope } from '../extract/windows.ts';
 import type { PeriodSpec } from './distinct.sql.ts';
@@ -126,7 +127,7 @@ export function checkColumns(family: Family, columns: readonly string[]): void {
 }
 
 /** Run one query and keep its column names along with its rows. */
-export async function query(db: Db, sql: string, bindings: Record<string, unknown>): Promise<Pick<FamilyOutput, 'columns' | 'rows'>> {
-  const r = (await db.raw(sql, bindings as never)) as { rows: FamilyRow[]; fields: Array<{ name: string }> };
+export async function query(db: Db, sql: string, bindings: Knex.ValueDict): Promise<Pick<FamilyOutput, 'columns' | 'rows'>> {
+  const r = await db.raw<{ rows: FamilyRow[]; fields: Array<{ name: string }> }>(sql, bindings);
   return { columns: r.fields.map((f) => f.name), rows: r.rows };
 }
