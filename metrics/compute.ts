@@ -61,13 +61,13 @@ export function countable(table: SourceTable, day: string, from: Record<SourceTa
  * org, and outside the period Glific surely keeps (so a young org's quiet days are 0).
  */
 function countableFrom(held: Held | undefined, today: string): Record<SourceTable, string | null> {
-  const from = (table: PurgedTable) => {
+  const from = { contacts: null } as Record<SourceTable, string | null>;
+  for (const table of Object.keys(SURELY_HELD_DAYS) as PurgedTable[]) {
     const oldest = held?.[table];
-    if (!oldest) return null;
     const surely = addDays(today, -SURELY_HELD_DAYS[table]);
-    return oldest < surely ? oldest : surely;
-  };
-  return { messages: from('messages'), messages_conversations: from('messages_conversations'), flow_contexts: from('flow_contexts'), contacts: null };
+    from[table] = !oldest ? null : oldest < surely ? oldest : surely;
+  }
+  return from;
 }
 
 const sourceOf = (family: Family, def: KeyDef) => def.source ?? family.source;
