@@ -1,5 +1,5 @@
 // Charts of contacts: new and active per day, and valid / invalid / blocked at the end of a period.
-import { LABELS } from '../metrics/definitions.ts';
+import { LABELS } from '../metrics/registry.ts';
 import type { Chart } from './types.ts';
 import { dailyLines, labelledBars } from './shapes.ts';
 import { OKABE_ITO } from './palette.ts';

@@ -1,5 +1,5 @@
 // Charts of conversations: billed by the BSP and derived 24-hour windows, per day and per month.
-import { LABELS } from '../metrics/definitions.ts';
+import { LABELS } from '../metrics/registry.ts';
 import type { OrgReport } from '../metrics/report.ts';
 import type { Chart } from './types.ts';
 import { dailyLines, groupedBars } from './shapes.ts';

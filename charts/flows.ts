@@ -1,5 +1,5 @@
 // Charts of flows: started and completed per day, the completion rate, contacts in flows.
-import { LABELS } from '../metrics/definitions.ts';
+import { LABELS } from '../metrics/registry.ts';
 import type { Chart } from './types.ts';
 import { dailyLines } from './shapes.ts';
 import { OKABE_ITO } from './palette.ts';

@@ -1,6 +1,6 @@
 // Charts of messages: inbound, outbound, HSM and errors per day, the most active hour and the
 // hour-by-weekday heat map.
-import { LABELS } from '../metrics/definitions.ts';
+import { LABELS } from '../metrics/registry.ts';
 import type { Chart } from './types.ts';
 import { dailyLines, groupedBars, heatMap } from './shapes.ts';
 import { OKABE_ITO } from './palette.ts';

@@ -1,6 +1,6 @@
 // Charts of WhatsApp opt-in: opt-ins and opt-outs per day and the opted-in / opted-out /
 // non-opted split at the end of a period.
-import { LABELS } from '../metrics/definitions.ts';
+import { LABELS } from '../metrics/registry.ts';
 import type { Chart } from './types.ts';
 import { dailyLines, labelledBars } from './shapes.ts';
 import { OKABE_ITO } from './palette.ts';

@@ -1,6 +1,6 @@
 // Picking a window of an OrgReport's rows and shaping it for charts and tables.
 import type { DayRow, OrgReport } from '../metrics/report.ts';
-import type { MetricKey } from '../metrics/definitions.ts';
+import type { MetricKey } from '../metrics/registry.ts';
 import type { Cell } from './types.ts';
 import type { LongRow } from './shapes.ts';
 import { eachDate, WEEKDAYS, weekdayIndex } from '../lib/calendar.ts';

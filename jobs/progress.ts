@@ -2,9 +2,10 @@
 // of the work) and then one step per org stored, with an ETA. Log lines still go through, above
 // the bar. Off a terminal the plain JSON log lines are the progress.
 import type { Log } from '../lib/log.ts';
+import { COMPUTE_STAGE_NAMES } from '../metrics/registry.ts';
 
-/** The stages computeMetrics reports through onStage (metrics/compute.ts). */
-export const COMPUTE_STAGES = 8;
+/** How many stages computeMetrics reports through onStage (metrics/compute.ts). */
+export const COMPUTE_STAGES = COMPUTE_STAGE_NAMES.length;
 
 export interface ProgressState {
   stagesDone: number;

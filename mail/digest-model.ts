@@ -1,8 +1,8 @@
 // The digest model: what one daily or monthly email says, computed from an OrgReport as plain
 // data (numbers, their change against the previous period, provisional marks, labels). The
 // HTML and text renderings are both made from this, so they always carry the same numbers.
-import { LABELS, STATS_IMPORT, SNAPSHOT_KEYS, type MetricKey } from '../metrics/definitions.ts';
-import { addDays, addMonths } from '../lib/calendar.ts';
+import { LABELS, STATS_IMPORT, SNAPSHOT_KEYS, type MetricKey } from '../metrics/registry.ts';
+import { compareDay, compareMonth, dayPeriod, monthPeriod, previousPeriod as periodBefore } from '../metrics/period.ts';
 import type { DayRow, OrgReport, PeriodRow, Values } from '../metrics/report.ts';
 
 export type DigestKind = 'daily' | 'monthly';
@@ -185,9 +185,9 @@ function labelOf(key: HeadlineKey): string {
   return key === 'messages' ? 'Messages (inbound + outbound)' : LABELS[key];
 }
 
-function headline(key: HeadlineKey, row: DayRow | PeriodRow | undefined, prev: DayRow | PeriodRow | undefined): Headline {
+function headline(key: HeadlineKey, row: DayRow | PeriodRow | undefined, prev: Values | undefined): Headline {
   const value = valueOf(row?.values, key);
-  const previous = valueOf(prev?.values, key);
+  const previous = valueOf(prev, key);
   const marks = marksOf(key, row);
   return {
     key,
@@ -220,8 +220,12 @@ export function findPeriodRow(report: OrgReport, kind: DigestKind, period: strin
 export function buildDigest(report: OrgReport, kind: DigestKind, period: string, siteUrl: string, extra: { lateSince?: string } = {}): DigestModel {
   const row = findPeriodRow(report, kind, period);
   if (!row) throw new MissingPeriodError(`no ${kind === 'daily' ? 'day' : 'month'} ${period} in the report of ${report.org.shortcode}`);
-  const previousPeriod = kind === 'daily' ? addDays(period, -1) : addMonths(period, -1);
-  const prev = findPeriodRow(report, kind, previousPeriod);
+  const previousPeriod = periodBefore(kind === 'daily' ? dayPeriod(period) : monthPeriod(period)).key;
+  // What the period is compared with (metrics/period.ts): the day or month before; for a month
+  // not over yet, the same days of the month before.
+  const days = new Map(report.days.map((d) => [d.date, d]));
+  const cmp = kind === 'daily' ? compareDay(period, days) : compareMonth(row as PeriodRow, days, new Map(report.months.map((m) => [m.key, m])));
+  const prev = cmp?.values;
 
   const tiles = TILE_KEYS.map((k) => headline(k, row, prev));
   const rows = ROW_KEYS.map((k) => headline(k, row, prev));

@@ -1,45 +1,19 @@
-// Every metric family for a set of orgs and their local days, computed by set-based queries over
-// the whole request (never a query per day or per metric), assembled into plain per-org data.
+// Every metric family of the registry for a set of orgs and their local days, each computed by
+// one set-based run over the whole request (never a query per day or per metric), assembled into
+// plain per-org data by copying each family's result columns into the days by key name.
 import type { Db } from '../db/connect.ts';
-import { resolveWindows, type OrgDays, type OrgWindow, type Scope } from '../extract/windows.ts';
-import { DAILY_KEYS, type MetricKey } from './definitions.ts';
-import { messageCounts, type HourRow } from './messages.sql.ts';
-import { activeContacts, bspConversations, type PeriodSpec } from './distinct.sql.ts';
-import { contactMetrics } from './contacts.sql.ts';
-import { flowMetrics } from './flows.sql.ts';
-import { heldHistory, statsDays, type Held } from './history.sql.ts';
-import { computeChains, planChain, type ChainOutcome } from './conversation-windows.ts';
+import { resolveWindows, type OrgDays, type OrgWindow } from '../extract/windows.ts';
 import { addDays, eachDate, localDay } from '../lib/calendar.ts';
+import type { PeriodSpec } from './distinct.sql.ts';
+import { checkColumns, columnKeys, type ChainStore, type Family, type FamilyContext, type FamilyOutput, type FamilyRow, type KeyDef, type OrgState, type SideTables, type SourceTable } from './family.ts';
+import { heldHistory, isPurged, statsDays, SURELY_HELD_DAYS, type Held, type PurgedTable } from './history.sql.ts';
+import { FAMILIES, SOURCE_TABLES, type MetricKey } from './registry.ts';
 
-/** Which Glific table each key is counted from: it decides which days can still be counted raw. */
-export type Family = 'messages' | 'conversations' | 'flows' | 'contacts';
-
-export const FAMILY: Record<MetricKey, Family> = {
-  new_contacts: 'contacts',
-  active_contacts: 'messages',
-  inbound_messages: 'messages',
-  outbound_messages: 'messages',
-  hsm_messages: 'messages',
-  error_messages: 'messages',
-  optins: 'contacts',
-  optouts: 'contacts',
-  flows_started: 'flows',
-  flows_completed: 'flows',
-  conversations: 'conversations',
-  conversation_windows: 'messages',
-  total_contacts: 'contacts',
-  valid_contacts: 'contacts',
-  invalid_contacts: 'contacts',
-  blocked_contacts: 'contacts',
-  opted_in_contacts: 'contacts',
-  opted_out_contacts: 'contacts',
-  non_opted_contacts: 'contacts',
-  contacts_in_flows: 'flows',
-};
+export type { ChainStore } from './family.ts';
 
 export interface ComputedDay {
   day: string;
-  /** Raw values (event, distinct and snapshot keys) for the families that could be counted. */
+  /** Raw values (event, distinct and snapshot keys) for the keys that could be counted. */
   values: Partial<Record<MetricKey, number>>;
   /** Values from Glific's `stats` (UTC day) for keys that could not be counted raw. */
   imported: Partial<Record<MetricKey, number>>;
@@ -52,26 +26,15 @@ export interface ComputedPeriod {
   values: Partial<Record<MetricKey, number>>;
 }
 
-export interface OrgComputation {
+export interface OrgComputation extends Partial<OrgState> {
   window: OrgWindow;
   days: ComputedDay[];
-  hourly: HourRow[];
   periods: ComputedPeriod[];
-  chain: ChainOutcome | undefined;
-  /** First local day each family can be counted from (null: no limit). */
-  countableFrom: Record<Family, string | null>;
+  /** The families' side tables, for the countable days of each. */
+  tables: SideTables;
+  /** First local day each source table can be counted from (null: no limit). */
+  countableFrom: Record<SourceTable, string | null>;
 }
-
-export interface ChainStore {
-  load(orgIds: number[]): Promise<Map<number, { chainedUntil: Date; seed: Map<number, number> }>>;
-}
-
-/**
- * Days Glific certainly still holds, whatever the oldest row: its purges delete messages older
- * than 2 months and billing events older than 1 month (weekly), and flow contexts 3 days after
- * they complete (SCHEMA.md §10.2). Kept a little inside those limits.
- */
-export const SURELY_HELD_DAYS: Record<Exclude<Family, 'contacts'>, number> = { messages: 56, conversations: 28, flows: 3 };
 
 export interface ComputeRequest {
   now: Date;
@@ -81,123 +44,130 @@ export interface ComputeRequest {
   onStage?: (stage: string, ms: number, rows: number) => void;
 }
 
-async function timed<T extends unknown[] | Map<unknown, unknown>>(name: string, onStage: ComputeRequest['onStage'], fn: () => Promise<T>): Promise<T> {
+async function timed<T>(name: string, onStage: ComputeRequest['onStage'], fn: () => Promise<T>, rows: (r: T) => number): Promise<T> {
   const t0 = Date.now();
   const r = await fn();
-  onStage?.(name, Date.now() - t0, Array.isArray(r) ? r.length : r.size);
+  onStage?.(name, Date.now() - t0, rows(r));
   return r;
 }
 
-export function countable(family: Family, day: string, from: Record<Family, string | null>): boolean {
-  const f = from[family];
+export function countable(table: SourceTable, day: string, from: Record<SourceTable, string | null>): boolean {
+  const f = from[table];
   return f === null || day >= f;
 }
 
-export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<Map<number, OrgComputation>> {
-  const scope: Scope = await resolveWindows(glific, req.orgs);
-  const st = req.onStage;
-  // Which days Glific still holds only matters, per table, for days older than it surely keeps
-  // them: the nightly run (yesterday) skips that query, a rerun of last month reads flow runs only.
-  const tables = (Object.keys(SURELY_HELD_DAYS) as Array<keyof typeof SURELY_HELD_DAYS>).filter((t) =>
-    scope.windows.some((w) => w.from < addDays(localDay(req.now, w.tz), -SURELY_HELD_DAYS[t])),
-  );
-  const held = tables.length ? await timed('history', st, () => heldHistory(glific, scope, tables)) : [];
-  const hours = await timed('messages', st, () => messageCounts(glific, scope));
-  const active = await timed('active_contacts', st, () => activeContacts(glific, scope, req.periods));
-  const convs = await timed('conversations', st, () => bspConversations(glific, scope, req.periods));
-  const contacts = await timed('contacts', st, () => contactMetrics(glific, scope));
-  const flows = await timed('flows', st, () => flowMetrics(glific, scope));
-  const stats = await timed('glific_stats', st, () => statsDays(glific, scope));
-  const stored = await req.chains.load(scope.windows.map((w) => w.orgId));
-  const plans = scope.windows.map((w) => planChain(w.orgId, w.lo, w.hi, stored.get(w.orgId) ?? null));
-  const chains = await timed('conversation_windows', st, () => computeChains(glific, scope, plans));
+/**
+ * A day can be counted from a table unless it lies before the oldest row the table holds for the
+ * org, and outside the period Glific surely keeps (so a young org's quiet days are 0).
+ */
+function countableFrom(held: Held | undefined, today: string): Record<SourceTable, string | null> {
+  const from = { contacts: null } as Record<SourceTable, string | null>;
+  for (const table of Object.keys(SURELY_HELD_DAYS) as PurgedTable[]) {
+    const oldest = held?.[table];
+    const surely = addDays(today, -SURELY_HELD_DAYS[table]);
+    from[table] = !oldest ? null : oldest < surely ? oldest : surely;
+  }
+  return from;
+}
 
-  const out = new Map<number, OrgComputation>();
-  const byDay = new Map<number, Map<string, ComputedDay>>();
-  const heldBy = new Map<number, Held>(held.map((h) => [h.org_id, h]));
-  for (const w of scope.windows) {
-    const h = heldBy.get(w.orgId);
-    // A day can be counted from a table unless it lies before the oldest row the table holds
-    // for the org, and outside the period Glific surely keeps (so a young org's quiet days are 0).
-    const today = localDay(req.now, w.tz);
-    const from = (oldest: string | null | undefined, family: Exclude<Family, 'contacts'>) => {
-      if (!oldest) return null;
-      const surely = addDays(today, -SURELY_HELD_DAYS[family]);
-      return oldest < surely ? oldest : surely;
-    };
-    const countableFrom: Record<Family, string | null> = {
-      messages: from(h?.messages_from, 'messages'),
-      conversations: from(h?.conversations_from, 'conversations'),
-      flows: from(h?.flows_from, 'flows'),
-      contacts: null,
-    };
-    const days = new Map<string, ComputedDay>();
-    for (const d of eachDate(w.from, w.to)) {
-      const values: Partial<Record<MetricKey, number>> = {};
-      // Zero is the right count for a countable day without rows.
-      for (const k of DAILY_KEYS) if (countable(FAMILY[k], d, countableFrom)) values[k] = 0;
-      days.set(d, { day: d, values, imported: {}, dayEnd: null });
+const sourceOf = (family: Family, def: KeyDef) => def.source ?? family.source;
+
+/**
+ * Copy one family's result into the orgs' days and periods by column name. A countable day gets
+ * a value for exactly the keys whose column the result has — its row's, or 0 without a row (a
+ * real count of nothing); a declared key without a column is an error, never a silent 0.
+ */
+export function assembleFamily(family: Family, output: FamilyOutput, orgs: Map<number, OrgComputation>, periods: PeriodSpec[]): void {
+  checkColumns(family, output.columns);
+  const defs = family.keys as Record<string, KeyDef>;
+  const copied = columnKeys(family);
+  const derived = Object.keys(defs).filter((k) => defs[k].derive);
+  const byDay = new Map<string, FamilyRow>();
+  const byPeriod = new Map<number, FamilyRow>();
+  for (const r of output.rows) {
+    if (r.period !== null && r.period !== undefined) {
+      byPeriod.set(Number(r.period), r);
+      continue;
     }
-    out.set(w.orgId, { window: w, days: [...days.values()], hourly: [], periods: [], chain: chains.get(w.orgId), countableFrom });
-    byDay.set(w.orgId, days);
+    const id = `${r.org_id}|${r.day}`;
+    if (byDay.has(id)) throw new Error(`metric family "${family.name}" returned two rows for org ${r.org_id} and day ${r.day}`);
+    byDay.set(id, r);
   }
-  const dayOf = (org: number, day: string): ComputedDay | undefined => byDay.get(org)?.get(day);
-  const set = (org: number, day: string, key: MetricKey, v: number) => {
-    const d = dayOf(org, day);
-    if (d && key in d.values) d.values[key] = v;
-  };
+  const known = (v: unknown): v is number | string => v !== null && v !== undefined;
 
-  for (const r of hours) {
-    const o = out.get(r.org_id);
-    const d = dayOf(r.org_id, r.day);
-    if (!o || !d || !countable('messages', r.day, o.countableFrom)) continue;
-    o.hourly.push(r);
-    d.values.inbound_messages! += r.inbound;
-    d.values.outbound_messages! += r.outbound;
-    d.values.hsm_messages! += r.hsm;
-    d.values.error_messages! += r.errors;
-  }
-  for (const [rows, key] of [[active, 'active_contacts'], [convs, 'conversations']] as const) {
-    for (const r of rows) {
-      if (r.day !== null) set(r.org_id, r.day, key, r.n);
-      else if (r.period !== null) {
-        const spec = req.periods[r.period];
-        const o = out.get(spec.orgId);
-        if (!o) continue;
-        let p = o.periods.find((x) => x.spec === spec);
-        if (!p) o.periods.push((p = { spec, values: {} }));
-        p.values[key] = r.n;
+  for (const o of orgs.values()) {
+    for (const d of o.days) {
+      const values = d.values as Record<string, number>;
+      const r = byDay.get(`${o.window.orgId}|${d.day}`);
+      if (r?.day_end instanceof Date) d.dayEnd = r.day_end;
+      for (const k of copied) {
+        if (!countable(sourceOf(family, defs[k]), d.day, o.countableFrom)) continue;
+        const v = r ? r[k] : 0;
+        if (known(v)) values[k] = Number(v);
+      }
+      for (const k of derived) {
+        if (!countable(sourceOf(family, defs[k]), d.day, o.countableFrom)) continue;
+        const v = defs[k].derive!(values, d.day);
+        if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
       }
     }
   }
-  // Periods without any row still have a known value: zero.
-  for (const spec of req.periods) {
-    const o = out.get(spec.orgId);
-    if (!o) continue;
-    let p = o.periods.find((x) => x.spec === spec);
-    if (!p) o.periods.push((p = { spec, values: {} }));
-    if (countable('messages', spec.from, o.countableFrom)) p.values.active_contacts ??= 0;
-    if (countable('conversations', spec.from, o.countableFrom)) p.values.conversations ??= 0;
+
+  if (family.periods) {
+    periods.forEach((spec, i) => {
+      const o = orgs.get(spec.orgId);
+      const p = o?.periods.find((x) => x.spec === spec);
+      if (!o || !p) return;
+      const values = p.values as Record<string, number>;
+      const r = byPeriod.get(i);
+      for (const k of copied) {
+        if (r && known(r[k])) values[k] = Number(r[k]);
+        // A period without any row still has a known value when its days can be counted: zero.
+        else if (countable(sourceOf(family, defs[k]), spec.from, o.countableFrom)) values[k] = 0;
+      }
+    });
   }
-  for (const r of contacts) {
-    const d = dayOf(r.org_id, r.day);
-    if (!d) continue;
-    d.dayEnd = r.day_end;
-    for (const k of ['new_contacts', 'optins', 'optouts', 'total_contacts', 'valid_contacts', 'invalid_contacts', 'blocked_contacts', 'opted_in_contacts', 'opted_out_contacts'] as const) {
-      d.values[k] = r[k];
+
+  for (const [name, rows] of Object.entries(output.tables ?? {}) as Array<[keyof SideTables, SideTables[keyof SideTables]]>) {
+    for (const r of rows) {
+      const o = orgs.get(r.org_id);
+      if (!o || r.day < o.window.from || r.day > o.window.to || !countable(family.source, r.day, o.countableFrom)) continue;
+      o.tables[name].push(r);
     }
-    d.values.non_opted_contacts = r.total_contacts - r.opted_in_contacts - r.opted_out_contacts;
   }
-  for (const r of flows) {
-    set(r.org_id, r.day, 'flows_started', r.flows_started);
-    set(r.org_id, r.day, 'flows_completed', r.flows_completed);
-    set(r.org_id, r.day, 'contacts_in_flows', r.contacts_in_flows);
+  for (const [orgId, state] of output.state ?? []) {
+    const o = orgs.get(orgId);
+    if (o) Object.assign(o, state);
   }
-  for (const [orgId, c] of chains) {
-    for (const [day, n] of c.openings) set(orgId, day, 'conversation_windows', n);
+}
+
+export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<Map<number, OrgComputation>> {
+  const scope = await resolveWindows(glific, req.orgs);
+  const st = req.onStage;
+  // Which days Glific still holds only matters, per table, for days older than it surely keeps
+  // them: the nightly run (yesterday) skips that query, a rerun of last month reads flow runs only.
+  const tables = SOURCE_TABLES.filter(isPurged).filter((t) => scope.windows.some((w) => w.from < addDays(localDay(req.now, w.tz), -SURELY_HELD_DAYS[t])));
+  const held = tables.length ? await timed('history', st, () => heldHistory(glific, scope, tables), (r) => r.length) : [];
+  const heldBy = new Map<number, Held>(held.map((h) => [h.org_id, h]));
+
+  const out = new Map<number, OrgComputation>();
+  for (const w of scope.windows) {
+    const days = eachDate(w.from, w.to).map((day): ComputedDay => ({ day, values: {}, imported: {}, dayEnd: null }));
+    out.set(w.orgId, { window: w, days, periods: [], tables: { hourly: [] }, countableFrom: countableFrom(heldBy.get(w.orgId), localDay(req.now, w.tz)) });
   }
+  for (const spec of req.periods) out.get(spec.orgId)?.periods.push({ spec, values: {} });
+
+  const ctx: FamilyContext = { glific, scope, periods: req.periods, chains: req.chains };
+  for (const family of FAMILIES as readonly Family[]) {
+    const result = await timed(family.name, st, () => family.run(ctx), (r) => r.rows.length);
+    assembleFamily(family, result, out, req.periods);
+  }
+
+  const stats = await timed('glific_stats', st, () => statsDays(glific, scope), (r) => r.length);
+  const dayIndex = new Map<string, ComputedDay>();
+  for (const o of out.values()) for (const d of o.days) dayIndex.set(`${o.window.orgId}|${d.day}`, d);
   for (const s of stats) {
-    const d = dayOf(s.org_id, s.day);
+    const d = dayIndex.get(`${s.org_id}|${s.day}`);
     if (!d) continue;
     for (const [k, v] of Object.entries(s.values) as Array<[MetricKey, number]>) {
       if (!(k in d.values)) d.imported[k] = v;

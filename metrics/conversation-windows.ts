@@ -10,7 +10,7 @@
 import type { Db } from '../db/connect.ts';
 import { copyRows } from '../extract/copy.ts';
 import { SCOPE_CTES, local, utcText, type Scope } from '../extract/windows.ts';
-import { MESSAGE_FAILED } from './messages.sql.ts';
+import { MESSAGE_FAILED } from './message-filters.sql.ts';
 
 export const DAY_US = 24 * 3600 * 1_000_000;
 

@@ -4,28 +4,38 @@
 // be counted from it, so a rerun must not overwrite what was captured while the rows existed.
 import type { Db } from '../db/connect.ts';
 import { SCOPE_CTES, local, type Scope } from '../extract/windows.ts';
-import { STATS_IMPORT, type MetricKey } from './definitions.ts';
+import type { SourceTable } from './family.ts';
+import { STATS_IMPORT, type MetricKey } from './registry.ts';
 
-export interface Held {
-  org_id: number;
-  /** Local day of the oldest row held (null: the table has no row for the org). */
-  messages_from: string | null;
-  conversations_from: string | null;
-  flows_from: string | null;
-}
+/** The tables Glific purges (contacts are never purged). */
+export type PurgedTable = Exclude<SourceTable, 'contacts'>;
 
-const OLDEST: Record<'messages' | 'conversations' | 'flows', string> = {
+/**
+ * Days Glific certainly still holds, whatever the oldest row: its purges delete messages older
+ * than 2 months and billing events older than 1 month (weekly), and flow contexts 3 days after
+ * they complete (SCHEMA.md §10.2). Kept a little inside those limits.
+ */
+export const SURELY_HELD_DAYS: Record<PurgedTable, number> = { messages: 56, messages_conversations: 28, flow_contexts: 3 };
+
+const OLDEST: Record<PurgedTable, string> = {
   messages: '(SELECT min(m.inserted_at) FROM messages m WHERE m.organization_id = o.org_id)',
-  conversations: '(SELECT min(mc.inserted_at) FROM messages_conversations mc WHERE mc.organization_id = o.org_id)',
-  flows: '(SELECT min(f.inserted_at) FROM flow_contexts f WHERE f.organization_id = o.org_id)',
+  messages_conversations: '(SELECT min(mc.inserted_at) FROM messages_conversations mc WHERE mc.organization_id = o.org_id)',
+  flow_contexts: '(SELECT min(f.inserted_at) FROM flow_contexts f WHERE f.organization_id = o.org_id)',
 };
 
+export function isPurged(table: SourceTable): table is PurgedTable {
+  return table in SURELY_HELD_DAYS;
+}
+
+/** Per org, the local day of the oldest row held per table (null: the table has no row for the org, or was not asked). */
+export type Held = { org_id: number } & Record<PurgedTable, string | null>;
+
 /** The oldest day held per org, only for the tables asked for (the others come back NULL). */
-export async function heldHistory(db: Db, scope: Scope, tables: Array<keyof typeof OLDEST>): Promise<Held[]> {
-  const col = (t: keyof typeof OLDEST) => (tables.includes(t) ? `to_char(${local(OLDEST[t])}, 'YYYY-MM-DD')` : 'NULL::text');
+export async function heldHistory(db: Db, scope: Scope, tables: PurgedTable[]): Promise<Held[]> {
+  const col = (t: PurgedTable) => `${tables.includes(t) ? `to_char(${local(OLDEST[t])}, 'YYYY-MM-DD')` : 'NULL::text'} AS ${t}`;
   const sql = `
     WITH ${SCOPE_CTES}
-    SELECT o.org_id, ${col('messages')} AS messages_from, ${col('conversations')} AS conversations_from, ${col('flows')} AS flows_from
+    SELECT o.org_id, ${(Object.keys(OLDEST) as PurgedTable[]).map(col).join(', ')}
       FROM o`;
   return (await db.raw<{ rows: Held[] }>(sql, scope.bindings)).rows;
 }

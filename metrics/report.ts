@@ -1,6 +1,6 @@
 // The shape in which computed numbers leave the results store: what the CSV/JSON exports, the
 // site and the digests are built from. Plain data, no database handles.
-import type { MetricKey } from './definitions.ts';
+import type { MetricKey } from './registry.ts';
 import type { OrgInfo } from '../extract/orgs.ts';
 
 /** How a value was obtained (METRICS.md §8). */

@@ -1,11 +1,12 @@
 // Page models: everything a page shows, as plain data built from an OrgReport. A page's model is
 // also what decides whether it must be re-rendered (publish/ hashes it), so it holds nothing
 // that changes from run to run unless the page should change too (no "generated at").
-import { DAILY_KEYS, kindOf, LABELS, type MetricKey } from '../metrics/definitions.ts';
+import { DAILY_KEYS, LABELS, type MetricKey } from '../metrics/registry.ts';
+import { compareMonth as comparedMonth, monthPeriod, previousPeriod } from '../metrics/period.ts';
 import type { DayRow, OrgReport, PeriodRow, Values } from '../metrics/report.ts';
 import { chartsForPeriod } from '../charts/catalog.ts';
 import type { Chart, Cell } from '../charts/types.ts';
-import { addDays, addMonths, daysBetween, firstOfMonth, lastOfMonth, localDateTime, monthOf } from '../lib/calendar.ts';
+import { addDays, addMonths, localDateTime, monthOf } from '../lib/calendar.ts';
 import { formatDate, formatMonth, formatSpan } from '../charts/numbers.ts';
 import { change, show, showHour, type Change, type Shown } from './values.ts';
 import { isDate, isMonth, isRangeKey, relativeHref, safeBookmarks, sitePaths, type SafeBookmark } from './links.ts';
@@ -221,11 +222,6 @@ interface MonthComparison {
   note: string;
 }
 
-/**
- * A closed month is compared with the whole previous month. An open month is compared with the
- * same days of the previous month: event counts summed over those days, snapshots at the same
- * day; distinct counts (active contacts, billed conversations) cannot be rebuilt from days.
- */
 /** Why a month's distinct counts may still be empty (docs/METRICS-DECISIONS.md §12). */
 function distinctPendingNote(row: PeriodRow): string {
   if (row.values.active_contacts != null && row.values.conversations != null) return '';
@@ -234,41 +230,17 @@ function distinctPendingNote(row: PeriodRow): string {
     : ' Active contacts and billed conversations count each contact or conversation once over the whole month: they are known once the month has closed.';
 }
 
-function compareMonth(report: OrgReport, row: PeriodRow, byDate: Map<string, DayRow>, monthByKey: Map<string, PeriodRow>): MonthComparison {
-  const prevKey = addMonths(row.key, -1);
-  const prevRow = monthByKey.get(prevKey);
-  const none: MonthComparison = { previous: null, against: '', comparable: () => false, note: `No figures for ${formatMonth(prevKey)} to compare with.` };
-  if (row.closed) {
-    if (!prevRow) return none;
-    return { previous: prevRow.values, against: formatMonth(prevKey), comparable: () => true, note: `Changes are against ${formatMonth(prevKey)}.` };
-  }
-  const days = [...byDate.keys()].filter((d) => monthOf(d) === row.key).sort();
-  if (!days.length) return none;
-  const n = Number(days[days.length - 1].slice(8, 10));
-  const prevLast = lastOfMonth(prevKey);
-  const prevEnd = n >= Number(prevLast.slice(8, 10)) ? prevLast : `${prevKey}-${String(n).padStart(2, '0')}`;
-  const prevDays: DayRow[] = [];
-  for (let d = firstOfMonth(prevKey); d <= prevEnd; d = addDays(d, 1)) {
-    const r = byDate.get(d);
-    if (r) prevDays.push(r);
-  }
-  const expected = daysBetween(firstOfMonth(prevKey), prevEnd) + 1;
-  if (prevDays.length < expected) return none;
-  const previous: Values = {};
-  for (const k of DAILY_KEYS) {
-    if (kindOf(k) === 'event') {
-      const known = prevDays.map((d) => d.values[k]);
-      previous[k] = known.some((x) => x === null || x === undefined) ? null : known.reduce<number>((a, b) => a + (b as number), 0);
-    } else if (kindOf(k) === 'snapshot') {
-      previous[k] = prevDays[prevDays.length - 1].values[k] ?? null;
-    }
-  }
-  const span = formatSpan(firstOfMonth(prevKey), prevEnd);
+/** The wording of a month's comparison; what it is compared with is metrics/period.ts's rule. */
+function compareMonth(row: PeriodRow, byDate: Map<string, DayRow>, monthByKey: Map<string, PeriodRow>): MonthComparison {
+  const cmp = comparedMonth(row, byDate, monthByKey);
+  if (!cmp) return { previous: null, against: '', comparable: () => false, note: `No figures for ${formatMonth(previousPeriod(monthPeriod(row.key)).key)} to compare with.` };
+  if (!cmp.sameDays) return { previous: cmp.values, against: formatMonth(cmp.period.key), comparable: cmp.comparable, note: `Changes are against ${formatMonth(cmp.period.key)}.` };
+  const prevMonth = monthOf(cmp.period.from);
   return {
-    previous,
-    against: `the same days of ${formatMonth(prevKey)}`,
-    comparable: (k) => kindOf(k) !== 'distinct',
-    note: `Changes are against the same days of the previous month (${span}). Active contacts and billed conversations count each contact or conversation once over the whole period, so part of a month cannot be compared.`,
+    previous: cmp.values,
+    against: `the same days of ${formatMonth(prevMonth)}`,
+    comparable: cmp.comparable,
+    note: `Changes are against the same days of the previous month (${formatSpan(cmp.period.from, cmp.period.to)}). Active contacts and billed conversations count each contact or conversation once over the whole period, so part of a month cannot be compared.`,
   };
 }
 
@@ -346,7 +318,7 @@ export function buildOrgPages(input: OrgPagesInput): OrgPages {
   // Monthly pages.
   months.forEach((row, i) => {
     const path = sitePaths.monthly(sc, row.key);
-    const cmp = compareMonth(report, row, byDate, monthByKey);
+    const cmp = compareMonth(row, byDate, monthByKey);
     const prev = months[i - 1];
     const next = months[i + 1];
     pages.push({
@@ -430,7 +402,7 @@ export function buildOrgPages(input: OrgPagesInput): OrgPages {
   let month: Summary | null = null;
   const monthRow = monthByKey.get(monthOf(end));
   if (monthRow) {
-    const cmp = compareMonth(report, monthRow, byDate, monthByKey);
+    const cmp = compareMonth(monthRow, byDate, monthByKey);
     month = {
       heading: monthRow.closed ? `Month: ${formatMonth(monthRow.key)}` : `Month to date: ${formatMonth(monthRow.key)} so far`,
       link: { href: relativeHref(orgIndexPath, sitePaths.monthly(sc, monthRow.key)), label: `Full report for ${formatMonth(monthRow.key)}` },

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { DEFINITION_VERSION } from '../metrics/definitions.ts';
+import { DEFINITION_VERSION } from '../metrics/registry.ts';
 import { renderSvg } from '../charts/render.ts';
 import type { ChartBlock, PageModel } from './model.ts';
 

@@ -6,7 +6,7 @@ import { makeDir, narrowMode, writeFileAtomic } from '../lib/output-files.ts';
 import { isSafeShortcode } from '../pages/links.ts';
 import { siteLockPath, withLock, type LockOptions } from './lock.ts';
 import { recoverSwap } from './tree.ts';
-import { DAILY_KEYS, DEFINITION_VERSION } from '../metrics/definitions.ts';
+import { DAILY_KEYS, DEFINITION_VERSION } from '../metrics/registry.ts';
 import type { OrgReport, Values } from '../metrics/report.ts';
 
 function cell(v: string | number | null | undefined): string {

@@ -1,6 +1,6 @@
 // Loading the stored conversation chain (see metrics/conversation-windows.ts).
 import type { Db } from '../db/connect.ts';
-import type { ChainStore } from '../metrics/compute.ts';
+import type { ChainStore } from '../metrics/family.ts';
 
 export function chainStore(store: Db): ChainStore {
   return {

@@ -1,39 +1,10 @@
 // Reading an org's whole history back out of the results store as an OrgReport: the input of
-// the exports, the site and the digests. Month and range values are derived here (METRICS.md §6).
+// the exports, the site and the digests. Month and range values follow metrics/period.ts (METRICS.md §6).
 import type { Db } from '../db/connect.ts';
-import { DAILY_KEYS, kindOf, type MetricKey } from '../metrics/definitions.ts';
-import { mostActiveHourOf } from '../metrics/activity.ts';
-import { eachDate, localDay, firstOfMonth, lastOfMonth, monthOf } from '../lib/calendar.ts';
-import type { DayRow, HourlyRow, OrgInfo, OrgReport, PeriodRow, Provenance, Source, Values } from '../metrics/report.ts';
-
-/** The most active hour of a set of hourly rows (METRICS.md §4). */
-export function mostActiveHour(hours: Iterable<{ hour: number; inbound: number; outbound: number }>): number | null {
-  const sums = new Array<number>(24).fill(0);
-  for (const h of hours) sums[h.hour] += h.inbound + h.outbound;
-  return mostActiveHourOf(sums);
-}
-
-/** Values of a period from its days (§6): sums of events, last day's snapshots, stored distincts. */
-export function periodValues(days: DayRow[], distinct: Partial<Record<MetricKey, number | null>>): Values {
-  const v: Values = {};
-  const last = days[days.length - 1];
-  for (const key of DAILY_KEYS) {
-    const kind = kindOf(key);
-    if (kind === 'snapshot') v[key] = last?.values[key] ?? null;
-    else if (kind === 'distinct') v[key] = distinct[key] ?? null;
-    else {
-      let sum = 0;
-      let known = days.length > 0;
-      for (const d of days) {
-        const x = d.values[key];
-        if (x === null || x === undefined) known = false;
-        else sum += x;
-      }
-      v[key] = known ? sum : null;
-    }
-  }
-  return v;
-}
+import { DAILY_KEYS, type MetricKey } from '../metrics/registry.ts';
+import { mostActiveHour, periodRow } from '../metrics/period.ts';
+import { localDay, firstOfMonth, lastOfMonth, monthOf } from '../lib/calendar.ts';
+import type { DayRow, HourlyRow, OrgInfo, OrgReport, Provenance, Source } from '../metrics/report.ts';
 
 export async function readOrgReport(store: Db, orgId: number, now: Date): Promise<OrgReport> {
   const o = await store('orgs').where({ org_id: orgId }).first();
@@ -89,22 +60,7 @@ export async function readOrgReport(store: Db, orgId: number, now: Date): Promis
     for (const r of periodRows) if (r.kind === kind && r.period_from === from && r.period_to === to) out[r.metric as MetricKey] = r.value === null ? null : Number(r.value);
     return out;
   };
-  const derive = (kind: 'month' | 'range', key: string, from: string, to: string): PeriodRow => {
-    const span = eachDate(from, to);
-    const inside = span.map((d) => byDay.get(d)).filter((d): d is DayRow => !!d);
-    return {
-      kind,
-      key,
-      from,
-      to,
-      values: periodValues(inside, distinctOf(kind, from, to)),
-      mostActiveHour: mostActiveHour(span.flatMap((d) => hoursByDay.get(d) ?? [])),
-      closed: to < today,
-      complete: inside.length === span.length,
-      utcDayImport: inside.some((d) => d.utcDayImport),
-      lateSnapshot: inside.some((d) => d.lateSnapshot),
-    };
-  };
+  const derive = (kind: 'month' | 'range', key: string, from: string, to: string) => periodRow(kind, key, from, to, byDay, hoursByDay, distinctOf(kind, from, to), today);
   const months = [...new Set(days.map((d) => monthOf(d.date)))].sort().map((m) => derive('month', m, firstOfMonth(m), lastOfMonth(m)));
   const rangeKeys = new Map<string, [string, string]>();
   for (const r of periodRows) if (r.kind === 'range') rangeKeys.set(`${r.period_from}_${r.period_to}`, [r.period_from, r.period_to]);

@@ -1,8 +1,8 @@
 // Writing one org's computed values: one transaction per org and run, every value under its
 // unique key, so a rerun replaces and never duplicates, and a failure leaves the period as it was.
 import type { Knex } from 'knex';
-import { DEFINITION_VERSION, DAILY_KEYS, kindOf } from '../metrics/definitions.ts';
-import { FAMILY, countable, type OrgComputation } from '../metrics/compute.ts';
+import { DEFINITION_VERSION, DAILY_KEYS, SOURCE_OF, kindOf } from '../metrics/registry.ts';
+import { countable, type OrgComputation } from '../metrics/compute.ts';
 
 /** A snapshot captured more than this long after its day ended is marked late (METRICS.md §3). */
 export const LATE_SNAPSHOT_MS = 24 * 3600 * 1000;
@@ -75,7 +75,7 @@ export async function writeOrgComputation(trx: Knex.Transaction, c: OrgComputati
     await insertChunks(
       trx,
       (values) => `INSERT INTO hourly_values (org_id, day, hour, inbound, outbound, run_id) VALUES ${values}`,
-      c.hourly.filter((h) => h.inbound + h.outbound > 0).map((h) => [orgId, h.day, h.hour, h.inbound, h.outbound, opts.runId]),
+      c.tables.hourly.filter((h) => h.inbound + h.outbound > 0).map((h) => [orgId, h.day, h.hour, h.inbound, h.outbound, opts.runId]),
       6,
     );
   }
@@ -113,7 +113,7 @@ async function writeChain(trx: Knex.Transaction, c: OrgComputation, opts: WriteO
     [orgId, chain.plan.from, chain.plan.from, c.window.tz, chain.plan.to, c.window.tz],
   );
   for (const r of rows) {
-    if (requested.has(r.day) || !countable(FAMILY.conversation_windows, r.day, c.countableFrom)) continue;
+    if (requested.has(r.day) || !countable(SOURCE_OF.conversation_windows, r.day, c.countableFrom)) continue;
     await trx.raw(`UPDATE daily_values SET value = ?, computed_at = ?, run_id = ? WHERE org_id = ? AND day = ? AND metric = 'conversation_windows'`, [
       chain.openings.get(r.day) ?? 0,
       opts.now,

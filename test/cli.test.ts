@@ -8,7 +8,7 @@ import path from 'node:path';
 import { connect, type Db } from '../db/connect.ts';
 import { GlificFixture } from '../demo/glific/fixture.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
-import { DAILY_KEYS } from '../metrics/definitions.ts';
+import { DAILY_KEYS, DEFINITION_VERSION } from '../metrics/registry.ts';
 
 const BIN = path.resolve('bin/glific-reports.js');
 
@@ -99,7 +99,7 @@ describe('glific-reports run', () => {
     expect(fs.readFileSync(path.join(data, 'monthly.csv'), 'utf8').split('\r\n')).toHaveLength(2);
     const json = JSON.parse(fs.readFileSync(path.join(data, 'metrics.json'), 'utf8'));
     expect(json.organization).toMatchObject({ shortcode: 'acme', name: 'Acme, "the" NGO', timezone: 'Asia/Kolkata' });
-    expect(json.daily[1].provenance.inbound_messages).toMatchObject({ source: 'raw', definitionVersion: 1 });
+    expect(json.daily[1].provenance.inbound_messages).toMatchObject({ source: 'raw', definitionVersion: DEFINITION_VERSION });
     expect(json.daily[1].provenance.total_contacts).toMatchObject({ source: 'snapshot', late: true });
   });
 

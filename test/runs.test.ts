@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dayValues, pipeline, type Pipeline } from './support/pipeline.ts';
 import { sql } from './support/databases.ts';
 import { withDatabase } from '../db/connect.ts';
-import { EVENT_KEYS } from '../metrics/definitions.ts';
+import { EVENT_KEYS } from '../metrics/registry.ts';
 import { addDays } from '../lib/calendar.ts';
 
 async function resetStore(p: Pipeline) {

@@ -13,7 +13,7 @@ import { simpleParser } from 'mailparser';
 import { connect, withDatabase, type Db } from '../db/connect.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
 import { GlificFixture } from '../demo/glific/fixture.ts';
-import { DAILY_KEYS } from '../metrics/definitions.ts';
+import { DAILY_KEYS } from '../metrics/registry.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
 
 const BIN = path.resolve('bin/glific-reports.js');

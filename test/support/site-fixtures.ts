@@ -1,7 +1,8 @@
 // Hand-made OrgReport data for the site and chart tests and the site benchmark: deterministic,
 // plausible numbers, no database.
 import type { DayRow, HourlyRow, OrgReport, PeriodRow, Provenance, Values } from '../../metrics/report.ts';
-import { DAILY_KEYS, DEFINITION_VERSION, EVENT_KEYS, SNAPSHOT_KEYS, type MetricKey } from '../../metrics/definitions.ts';
+import { DAILY_KEYS, DEFINITION_VERSION, DISTINCT_KEYS, KEYS, STATS_IMPORT, type MetricKey } from '../../metrics/registry.ts';
+import { periodValues } from '../../metrics/period.ts';
 import { addDays, eachDate, lastOfMonth, firstOfMonth } from '../../lib/calendar.ts';
 
 function rng(seed: number) {
@@ -80,13 +81,19 @@ export function fixtureReport(o: FixtureOptions): OrgReport {
       non_opted_contacts: total - optedIn - optedOut,
       contacts_in_flows: Math.floor(5 + rand() * 30),
     };
+    // Keys added after these: plausible values by kind, without drawing from rand (the numbers above stay put).
+    for (const k of DAILY_KEYS) {
+      if (k in v) continue;
+      const kind = KEYS[k].kind;
+      v[k] = kind === 'snapshot' ? Math.floor(total / 10) : kind === 'distinct' ? Math.floor(inbound / 5) : Math.floor(outbound / 10);
+    }
     const provenance: Partial<Record<MetricKey, Provenance>> = {};
     if (imported) {
       // Only the keys Glific's stats table fills; the rest stays unknown (METRICS.md §7).
-      for (const k of DAILY_KEYS) if (!['new_contacts', 'inbound_messages', 'outbound_messages', 'hsm_messages', 'conversations', 'flows_started', 'flows_completed'].includes(k)) v[k] = null;
+      for (const k of DAILY_KEYS) if (!(k in STATS_IMPORT)) v[k] = null;
       for (const k of DAILY_KEYS) if (v[k] !== null) provenance[k] = prov('glific_stats', date);
     } else {
-      for (const k of DAILY_KEYS) provenance[k] = (SNAPSHOT_KEYS as readonly string[]).includes(k) ? prov('snapshot', date, late) : prov('raw', date);
+      for (const k of DAILY_KEYS) provenance[k] = KEYS[k].kind === 'snapshot' ? prov('snapshot', date, late) : prov('raw', date);
     }
     Object.assign(v, o.overrides?.[date] ?? {});
     days.push({ date, values: v, mostActiveHour: null, provenance, utcDayImport: imported, lateSnapshot: late });
@@ -133,18 +140,13 @@ export function fixtureReport(o: FixtureOptions): OrgReport {
 
 function periodOf(days: DayRow[], kind: 'month' | 'range', key: string, from: string, to: string, today: string): PeriodRow {
   const inside = days.filter((d) => d.date >= from && d.date <= to);
-  const values: Values = {};
-  for (const k of EVENT_KEYS) {
-    const known = inside.map((d) => d.values[k]).filter((x): x is number => x !== null && x !== undefined);
-    values[k] = known.length ? known.reduce((a, b) => a + b, 0) : null;
+  // Distinct counts over a period are not sums; plausible stand-ins for fixtures.
+  const distinct: Partial<Record<MetricKey, number | null>> = {};
+  for (const k of DISTINCT_KEYS) {
+    const known = inside.map((d) => d.values[k]).filter((x): x is number => x != null);
+    distinct[k] = !known.length ? null : k === 'conversations' ? Math.round(known.reduce((a, b) => a + b, 0) * 0.8) : Math.round(Math.max(...known) * 2.5);
   }
-  // Distinct counts over a period are not sums; a plausible stand-in for fixtures.
-  const act = inside.map((d) => d.values.active_contacts).filter((x): x is number => x != null);
-  values.active_contacts = act.length ? Math.round(Math.max(...act) * 2.5) : null;
-  const conv = inside.map((d) => d.values.conversations).filter((x): x is number => x != null);
-  values.conversations = conv.length ? Math.round(conv.reduce((a, b) => a + b, 0) * 0.8) : null;
-  const last = inside[inside.length - 1];
-  for (const k of SNAPSHOT_KEYS) values[k] = last?.values[k] ?? null;
+  const values = periodValues(inside, distinct);
   return {
     kind, key, from, to, values,
     mostActiveHour: null,

@@ -1,0 +1,26 @@
+// conversation_windows (METRICS.md §5): WhatsApp's 24-hour conversations derived from messages.
+// The chain is computed in Node from one ordered COPY stream (metrics/conversation-windows.ts);
+// its end state per org goes to the store so the next run can continue it.
+import { computeChains, planChain } from '../conversation-windows.ts';
+import { defineFamily, type FamilyRow, type OrgState } from '../family.ts';
+
+export const conversationWindows = defineFamily({
+  name: 'conversation_windows',
+  source: 'messages',
+  keys: {
+    conversation_windows: { kind: 'event', label: 'Conversations (24-hour windows)' },
+  },
+  async run({ glific, scope, chains }) {
+    const stored = await chains.load(scope.windows.map((w) => w.orgId));
+    const plans = scope.windows.map((w) => planChain(w.orgId, w.lo, w.hi, stored.get(w.orgId) ?? null));
+    const outcomes = await computeChains(glific, scope, plans);
+    const rows: FamilyRow[] = [];
+    const state = new Map<number, Partial<OrgState>>();
+    for (const [orgId, chain] of outcomes) {
+      state.set(orgId, { chain });
+      // Openings of days outside the requested ones (a full recomputation) are left to the store.
+      for (const [day, n] of chain.openings) rows.push({ org_id: orgId, day, conversation_windows: n });
+    }
+    return { columns: ['org_id', 'day', 'conversation_windows'], rows, state };
+  },
+});

@@ -1,0 +1,50 @@
+// flows_started, flows_completed and contacts_in_flows (METRICS.md §3). Draft test runs and
+// sub-flow runs are excluded; runs of system contacts too (WhatsApp-group runs, contact NULL, count).
+import { SCOPE_CTES, local } from '../../extract/windows.ts';
+import { defineFamily, query } from '../family.ts';
+
+const SQL = `
+  WITH ${SCOPE_CTES},
+  fc AS (
+    SELECT f.organization_id AS org_id, f.contact_id, f.is_killed,
+           ${local('f.inserted_at')}::date AS start_day,
+           ${local('f.completed_at')}::date AS end_day
+      FROM flow_contexts f JOIN o ON o.org_id = f.organization_id
+     WHERE f.status = 'published' AND f.parent_id IS NULL
+       AND (f.contact_id IS NULL OR f.contact_id NOT IN (SELECT id FROM sys))
+       AND f.inserted_at < o.hi
+       -- a run completed before the range counts on none of its days
+       AND (f.completed_at IS NULL OR f.completed_at >= o.lo)
+  ),
+  days AS (
+    SELECT o.org_id, d::date AS day FROM o, generate_series(o.d_from::timestamp, o.d_to::timestamp, interval '1 day') AS d
+  ),
+  started AS (SELECT org_id, start_day AS day, count(*) AS n FROM fc GROUP BY 1, 2),
+  completed AS (SELECT org_id, end_day AS day, count(*) AS n FROM fc WHERE fc.is_killed IS NOT TRUE AND end_day IS NOT NULL GROUP BY 1, 2),
+  in_flows AS (
+    -- in a flow at the end of the day: started on or before it, not completed by then
+    SELECT days.org_id, days.day, count(DISTINCT fc.contact_id) AS n
+      FROM days JOIN fc ON fc.org_id = days.org_id AND fc.contact_id IS NOT NULL
+       AND fc.start_day <= days.day AND (fc.end_day IS NULL OR fc.end_day > days.day)
+     GROUP BY 1, 2
+  )
+  SELECT days.org_id, to_char(days.day, 'YYYY-MM-DD') AS day,
+         coalesce(started.n, 0)::int AS flows_started,
+         coalesce(completed.n, 0)::int AS flows_completed,
+         coalesce(in_flows.n, 0)::int AS contacts_in_flows
+    FROM days
+    LEFT JOIN started ON started.org_id = days.org_id AND started.day = days.day
+    LEFT JOIN completed ON completed.org_id = days.org_id AND completed.day = days.day
+    LEFT JOIN in_flows ON in_flows.org_id = days.org_id AND in_flows.day = days.day
+   ORDER BY 1, 2`;
+
+export const flows = defineFamily({
+  name: 'flows',
+  source: 'flow_contexts',
+  keys: {
+    flows_started: { kind: 'event', label: 'Flows started', stats: 'flows_started' },
+    flows_completed: { kind: 'event', label: 'Flows completed', stats: 'flows_completed' },
+    contacts_in_flows: { kind: 'snapshot', label: 'Contacts in flows' },
+  },
+  run: ({ glific, scope }) => query(glific, SQL, scope.bindings),
+});

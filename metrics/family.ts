@@ -1,0 +1,133 @@
+// What a metric family is: the unit that defines indicators. A family declares its keys (kind,
+// label, Glific source table, `stats` column) and runs ONE set-based computation over the whole
+// request whose result columns are named exactly as its keys. metrics/registry.ts lists the
+// families; metrics/compute.ts runs them and copies their columns into days by key name.
+import type { Knex } from 'knex';
+import type { Db } from '../db/connect.ts';
+import type { Scope } from '../extract/windows.ts';
+import type { PeriodSpec } from './distinct.sql.ts';
+import type { ChainOutcome } from './conversation-windows.ts';
+
+export type Kind = 'event' | 'distinct' | 'snapshot';
+
+/**
+ * The Glific table a key is counted from. It decides which days can still be counted raw:
+ * Glific purges messages, messages_conversations and flow_contexts, never contacts.
+ */
+export type SourceTable = 'messages' | 'messages_conversations' | 'flow_contexts' | 'contacts';
+
+/** Glific `stats` columns a day before the raw data may be filled from (METRICS.md §7). */
+export type StatsColumn = 'inbound' | 'outbound' | 'hsm' | 'conversations' | 'flows_started' | 'flows_completed';
+
+/** A day's values so far, as a derived key sees them (undefined: not known). */
+export type DayValues<K extends string = string> = Readonly<Partial<Record<K, number>>>;
+
+export interface KeyDef<K extends string = string> {
+  kind: Kind;
+  /** Human label, for pages, charts and mail. */
+  label: string;
+  /** The Glific `stats` column this key may be imported from for days before the raw data. */
+  stats?: StatsColumn;
+  /** Only when it is not the family's table. */
+  source?: SourceTable;
+  /**
+   * Event keys: a period sums the days that have a value and is unknown only when none has
+   * (a key defined only from some date on, METRICS.md §6). Otherwise one unknown day makes the
+   * period's sum unknown.
+   */
+  sumKnownDays?: boolean;
+  /**
+   * A key computed from other keys of the same family and day, after the query's columns were
+   * copied; it has no column of its own. The local date lets a rule change with time (pricing).
+   * null, undefined or a non-finite number: not known that day.
+   */
+  derive?(day: DayValues<K>, date: string): number | null | undefined;
+}
+
+/** Extra tables of day rows a family may produce besides its keys; kept for its countable days only. */
+export interface SideTables {
+  /** Messages per local hour (METRICS.md §4). */
+  hourly: HourRow[];
+}
+
+export interface HourRow {
+  org_id: number;
+  day: string;
+  hour: number;
+  inbound: number;
+  outbound: number;
+}
+
+/** Per-org state a family hands to the store besides values (one entry per org it computed). */
+export interface OrgState {
+  /** The conversation chain's end state (metrics/conversation-windows.ts). */
+  chain: ChainOutcome;
+}
+
+export interface ChainStore {
+  load(orgIds: number[]): Promise<Map<number, { chainedUntil: Date; seed: Map<number, number> }>>;
+}
+
+export interface FamilyContext {
+  glific: Db;
+  scope: Scope;
+  /** Months and ranges whose distinct values are asked for (families with `periods`). */
+  periods: PeriodSpec[];
+  chains: ChainStore;
+}
+
+/** A row of a family's result: org_id, day (or period), one column per key. */
+export type FamilyRow = Record<string, unknown>;
+
+export interface FamilyOutput {
+  /** The result's column names, known even when it has no row (pg's `result.fields`). */
+  columns: readonly string[];
+  /** At most one row per (org_id, day) and per (org_id, period). */
+  rows: FamilyRow[];
+  tables?: Partial<SideTables>;
+  state?: Map<number, Partial<OrgState>>;
+}
+
+export interface Family<K extends string = string> {
+  /** Also the compute stage name in logs and the progress bar. */
+  name: string;
+  /** The table its keys are counted from (a key may name another). */
+  source: SourceTable;
+  /** In CSV column order. */
+  keys: { readonly [key in K]: KeyDef<K> };
+  /**
+   * Distinct counts: besides one row per day, the result holds one row per requested period
+   * (column `period`: index into the context's periods, `day` NULL), counted over the period.
+   */
+  periods?: boolean;
+  run(ctx: FamilyContext): Promise<FamilyOutput>;
+}
+
+/** Columns a family's result may have besides its keys. */
+export const ROW_COLUMNS = ['org_id', 'day', 'period', 'day_end'] as const;
+
+export function defineFamily<K extends string>(family: Family<K>): Family<K> {
+  return family;
+}
+
+/** The keys a family's result must hold a column for (derived keys have none). */
+export function columnKeys(family: Family): string[] {
+  return Object.entries(family.keys as Record<string, KeyDef>)
+    .filter(([, def]) => !def.derive)
+    .map(([key]) => key);
+}
+
+/** A declared key without a column would be stored as a confident 0 on every day: refuse it. */
+export function checkColumns(family: Family, columns: readonly string[]): void {
+  for (const key of columnKeys(family)) {
+    if (!columns.includes(key)) {
+      throw new Error(`metric family "${family.name}" declares key "${key}" but its query returned no column "${key}" (columns: ${columns.join(', ')})`);
+    }
+  }
+}
+
+/** Run one query and keep its column names along with its rows. */
+export async function query(db: Db, sql: string, bindings: Knex.ValueDict): Promise<Pick<FamilyOutput, 'columns' | 'rows'>> {
+  const r = await db.raw<{ rows: FamilyRow[]; fields: Array<{ name: string }> }>(sql, bindings);
+  return { columns: r.fields.map((f) => f.name), rows: r.rows };
+}

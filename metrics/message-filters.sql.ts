@@ -1,0 +1,15 @@
+// SQL fragments over Glific's messages shared by the families that count from them (messages,
+// active_contacts, conversation_windows): one definition of a failed message and of the
+// messages that count at all.
+
+/** "errors holds something — not SQL NULL, not JSON null, {} or [] — or status/bsp_status = 'error'" (METRICS.md §3). */
+export const MESSAGE_FAILED = `(
+  (m.errors IS NOT NULL AND m.errors NOT IN ('null'::jsonb, '{}'::jsonb, '[]'::jsonb))
+  OR m.status = 'error' OR m.bsp_status IS NOT DISTINCT FROM 'error')`;
+
+/** Messages of real contacts inside each org's window; `o` and `sys` come from SCOPE_CTES. */
+export const SCOPED_MESSAGES = `
+  messages m JOIN o ON o.org_id = m.organization_id
+  WHERE m.inserted_at >= CAST(:glo AS timestamp) AND m.inserted_at < CAST(:ghi AS timestamp)
+    AND m.inserted_at >= o.lo AND m.inserted_at < o.hi
+    AND m.contact_id NOT IN (SELECT id FROM sys)`;

@@ -1,0 +1,68 @@
+// The pure steps of the 24-hour conversation chain (METRICS.md §5): which message opens a
+// conversation, and whether a run continues the stored chain or recomputes it.
+import { describe, expect, it } from 'vitest';
+import { chainContact, DAY_US, planChain } from '../../metrics/conversation-windows.ts';
+
+const H = 3600 * 1_000_000;
+const T0 = Date.UTC(2026, 2, 10, 4, 30) * 1000; // µs
+const msg = (us: number, day = '2026-03-10') => ({ us, day });
+
+describe('chainContact', () => {
+  it('opens on the first message, and again exactly 24 h after the opening, not 1 µs before', () => {
+    const openings = new Map<string, number>();
+    const last = chainContact(undefined, [msg(T0), msg(T0 + 2 * H), msg(T0 + DAY_US - 1, '2026-03-11'), msg(T0 + DAY_US, '2026-03-11')], openings);
+    expect(openings).toEqual(new Map([['2026-03-10', 1], ['2026-03-11', 1]]));
+    expect(last).toBe(T0 + DAY_US);
+  });
+
+  it('measures 24 h from the opening, not from the latest message', () => {
+    const openings = new Map<string, number>();
+    chainContact(undefined, [msg(T0), msg(T0 + 23 * H), msg(T0 + 25 * H, '2026-03-11'), msg(T0 + 47 * H, '2026-03-12')], openings);
+    expect(openings).toEqual(new Map([['2026-03-10', 1], ['2026-03-11', 1]]));
+  });
+
+  it('continues from a seed: a conversation still open keeps the next message from opening one', () => {
+    const openings = new Map<string, number>();
+    expect(chainContact(T0 - 23 * H, [msg(T0)], openings)).toBe(T0 - 23 * H);
+    expect(openings.size).toBe(0);
+    expect(chainContact(T0 - DAY_US, [msg(T0)], openings)).toBe(T0);
+    expect(openings).toEqual(new Map([['2026-03-10', 1]]));
+  });
+
+  it('opens once for messages at the same instant (ordered by id before they get here)', () => {
+    const openings = new Map<string, number>();
+    chainContact(undefined, [msg(T0), msg(T0), msg(T0)], openings);
+    expect(openings).toEqual(new Map([['2026-03-10', 1]]));
+  });
+
+  it('adds to the openings other contacts made that day, and keeps the seed without messages', () => {
+    const openings = new Map([['2026-03-10', 4]]);
+    chainContact(undefined, [msg(T0)], openings);
+    expect(openings.get('2026-03-10')).toBe(5);
+    expect(chainContact(T0, [], openings)).toBe(T0);
+    expect(chainContact(undefined, [], openings)).toBeUndefined();
+  });
+});
+
+describe('planChain', () => {
+  const lo = new Date('2026-03-10T00:00:00Z');
+  const hi = new Date('2026-03-11T00:00:00Z');
+  const seed = new Map([[7, T0]]);
+
+  it('recomputes from the earliest message when nothing is stored', () => {
+    expect(planChain(1, lo, hi, null)).toEqual({ orgId: 1, from: null, to: hi, seed: new Map() });
+  });
+
+  it('continues the stored chain when it ends where the run starts, or earlier (a skipped day is read too)', () => {
+    expect(planChain(1, lo, hi, { chainedUntil: lo, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed });
+    const earlier = new Date('2026-03-08T00:00:00Z');
+    expect(planChain(1, lo, hi, { chainedUntil: earlier, seed })).toEqual({ orgId: 1, from: earlier, to: hi, seed });
+  });
+
+  it('recomputes everything, up to the furthest point computed, when the run starts inside the chain', () => {
+    const later = new Date('2026-03-15T00:00:00Z');
+    expect(planChain(1, lo, hi, { chainedUntil: later, seed })).toEqual({ orgId: 1, from: null, to: later, seed: new Map() });
+    const inside = new Date('2026-03-10T12:00:00Z');
+    expect(planChain(1, lo, hi, { chainedUntil: inside, seed })).toEqual({ orgId: 1, from: null, to: hi, seed: new Map() });
+  });
+});
