@@ -353,6 +353,11 @@ const newPassword = () => crypto.randomBytes(24).toString('base64url');
 export async function startEmbeddedPostgres(opts: { parentDir?: string; persistent?: boolean; port?: number } = {}): Promise<EmbeddedServer> {
   const pkg = await nativePackage();
   const runAs = serverUser();
+  const unreachable = (dir: string) => {
+    const closed = runAs && closedAncestor(dir);
+    if (closed) throw new EmbeddedPostgresError(`running as root, the embedded PostgreSQL runs as the user "${SUPERUSER}", who cannot enter ${closed}: set TMPDIR to a directory every user may enter, such as /tmp`);
+  };
+  unreachable(os.tmpdir());
   const bin = !runAs && runnableInPlace(pkg) ? pkg : binariesCopy(pkg);
 
   const parent = opts.parentDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'glific-reports-pg-'));
@@ -361,10 +366,7 @@ export async function startEmbeddedPostgres(opts: { parentDir?: string; persiste
   if (!st.isDirectory() || !ownedByMe(st)) throw new EmbeddedPostgresError(`${parent} is not a directory of this user: remove it, or run as its owner`);
   // The server user (as root) must enter it; the password file inside stays 0600.
   fs.chmodSync(parent, 0o755);
-  if (runAs) {
-    const closed = closedAncestor(parent) ?? closedAncestor(path.dirname(bin.postgres));
-    if (closed) throw new EmbeddedPostgresError(`running as root, the embedded PostgreSQL runs as the user "${SUPERUSER}", who cannot enter ${closed}: set TMPDIR to a directory every user may enter, such as /tmp`);
-  }
+  unreachable(parent);
   const dataDir = path.join(parent, 'data');
   const passwordFile = path.join(parent, PASSWORD_FILE);
   const logFile = path.join(parent, SERVER_LOG);
