@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Config } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
 import { connectGlific, redactUrl, withDatabase, type Db } from '../db/connect.ts';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
+import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
 import type { Log } from '../lib/log.ts';
 
@@ -22,10 +22,18 @@ export interface Context {
   close(): Promise<void>;
 }
 
-/** The embedded cluster of this checkout, kept between commands so `run` can follow `npm start`. */
+/**
+ * The embedded cluster of this checkout, kept between commands (with its random password beside
+ * it) so that `run` can follow `npm start`. Where it cannot run, a usage error says what to do.
+ */
 export async function startDemoServer(cwd = process.cwd()): Promise<EmbeddedServer> {
   const key = crypto.createHash('sha1').update(path.resolve(cwd)).digest('hex').slice(0, 10);
-  return startEmbeddedPostgres({ parentDir: path.join(os.tmpdir(), `glific-reports-demo-${key}`), persistent: true });
+  try {
+    return await startEmbeddedPostgres({ parentDir: path.join(os.tmpdir(), `glific-reports-demo-${key}`), persistent: true });
+  } catch (err) {
+    if (err instanceof EmbeddedPostgresError) throw new UsageError(`the demo database: ${err.message}`);
+    throw err;
+  }
 }
 
 export async function databaseExists(serverUrl: string, name: string): Promise<boolean> {
