@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Knex } from 'knex';
 import { connect } from '../db/connect.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
-import { GlificFixture, FIXTURE_PASSWORD, SIMULATOR_PREFIX } from '../demo/glific/fixture.ts';
+import { GlificFixture, FIXTURE_PASSWORD, SIMULATOR_PREFIX, failedSend, refusedSend, erroredSend, failedPayload, refusedPayload } from '../demo/glific/fixture.ts';
 import { hashPassword, verifyPassword, isLegacyHash } from '../serve/password.ts';
 
 let tdb: TestDatabase;
@@ -34,7 +34,7 @@ describe('Glific schema', () => {
       `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_schema IN ('public', 'global') ORDER BY 1`,
     );
     for (const t of ['global.languages', 'global.providers', 'public.organizations', 'public.contacts', 'public.messages',
-      'public.messages_conversations', 'public.flows', 'public.flow_contexts', 'public.stats', 'public.users']) {
+      'public.messages_conversations', 'public.flows', 'public.flow_contexts', 'public.stats', 'public.users', 'public.session_templates']) {
       expect(tables.map((r) => r.t)).toContain(t);
     }
   });
@@ -61,6 +61,34 @@ describe('Glific schema', () => {
     expect(col('organizations', 'contact_id').data_type).toBe('integer');
     expect(col('messages', 'inserted_at').data_type).toBe('timestamp without time zone');
     expect(col('stats', 'conversations').column_default).toBe('0');
+    expect(col('organizations', 'is_trial_org').column_default).toBe('false');
+    expect(col('organizations', 'trial_expiration_date').data_type).toBe('timestamp without time zone');
+  });
+
+  it('has session_templates with the columns, defaults and unique indexes of Glific in 2026', async () => {
+    const cols = await rows<{ column_name: string; column_default: string | null; is_nullable: string; udt_name: string }>(
+      `SELECT column_name, column_default, is_nullable, udt_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'session_templates'`,
+    );
+    const col = (c: string) => cols.find((x) => x.column_name === c);
+    for (const c of ['id', 'uuid', 'label', 'shortcode', 'is_hsm', 'category', 'status', 'type', 'language_id', 'organization_id', 'translations',
+      'parent_id', 'bsp_id', 'quality', 'allow_template_category_change', 'footer', 'inserted_at', 'updated_at']) {
+      expect(col(c), c).toBeTruthy();
+    }
+    for (const c of ['uuid', 'label', 'language_id', 'organization_id', 'inserted_at', 'updated_at']) expect(col(c)?.is_nullable, c).toBe('NO');
+    expect(col('category')?.is_nullable).toBe('YES');
+    expect(col('is_hsm')?.column_default).toBe('false');
+    expect(col('allow_template_category_change')?.column_default).toBe('true');
+    expect(col('translations')?.column_default).toBe(`'{}'::jsonb`);
+    expect(col('type')?.udt_name).toBe('message_type_enum');
+    const idx = await rows<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE tablename = 'session_templates'`);
+    const defs = idx.map((i) => i.indexdef.replace(/^.* USING btree /, (m) => (m.includes('UNIQUE') ? 'UNIQUE ' : '')));
+    expect(defs).toEqual(expect.arrayContaining(['UNIQUE (shortcode, language_id, organization_id)', 'UNIQUE (uuid)', '(organization_id)']));
+    const fks = await rows<{ conname: string; def: string }>(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE contype = 'f'`);
+    const def = (name: string) => fks.find((f) => f.conname === name)?.def;
+    expect(def('messages_template_id_fkey')).toBe('FOREIGN KEY (template_id) REFERENCES session_templates(id) ON DELETE SET NULL');
+    expect(def('session_templates_organization_id_fkey')).toBe('FOREIGN KEY (organization_id) REFERENCES organizations(id) ON DELETE CASCADE');
+    expect(def('session_templates_parent_id_fkey')).toBe('FOREIGN KEY (parent_id) REFERENCES session_templates(id) ON DELETE SET NULL');
+    expect(def('session_templates_language_id_fkey')).toBe('FOREIGN KEY (language_id) REFERENCES global.languages(id) ON DELETE RESTRICT');
   });
 
   it('has no composite (organization_id, inserted_at) index on messages, but the trigram ones', async () => {
@@ -190,5 +218,75 @@ describe('GlificFixture', () => {
       'SELECT u.password_hash, c.phone AS cphone FROM users u JOIN contacts c ON c.id = u.contact_id WHERE u.id = ?', [u]);
     expect(ur.cphone).toBe('919812345678');
     expect(verifyPassword('Staff!Pass123', ur.password_hash)).toBe(true);
+  });
+
+  it('writes templates and saved replies; a deleted template leaves its sends with template_id NULL', async () => {
+    const org = await fx.org({ shortcode: 'tpl' });
+    const c = await fx.contact(org.id, { insertedAt: '2026-10-01 00:00:00' });
+    const utility = await fx.template(org.id);
+    const legacy = await fx.template(org.id, { category: 'transactional', label: 'Receipt' });
+    const none = await fx.template(org.id, { category: null, label: 'Greetings' });
+    const reply = await fx.template(org.id, { isHsm: false, label: 'Office hours' });
+    const ts = await rows<Record<string, unknown>>(
+      'SELECT id, is_hsm, category, status, label FROM session_templates WHERE organization_id = ? ORDER BY id', [org.id]);
+    expect(ts).toEqual([
+      { id: utility, is_hsm: true, category: 'UTILITY', status: 'APPROVED', label: 'Template 1' },
+      { id: legacy, is_hsm: true, category: 'transactional', status: 'APPROVED', label: 'Receipt' },
+      { id: none, is_hsm: true, category: null, status: 'APPROVED', label: 'Greetings' },
+      { id: reply, is_hsm: false, category: null, status: null, label: 'Office hours' },
+    ]);
+    const send = await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: '2026-10-02 10:00:00', isHsm: true, templateId: legacy });
+    const saved = await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: '2026-10-02 10:01:00', templateId: reply });
+    await fx.deleteTemplate(legacy);
+    const ms = await rows<{ id: number; is_hsm: boolean; template_id: number | null }>(
+      'SELECT id, is_hsm, template_id FROM messages WHERE id IN (?, ?) ORDER BY id', [send, saved]);
+    expect(ms).toEqual([{ id: send, is_hsm: true, template_id: null }, { id: saved, is_hsm: false, template_id: reply }]);
+  });
+
+  it('writes failed, refused, pending and errored sends with the payloads Glific stores', async () => {
+    const org = await fx.org({ shortcode: 'dlv' });
+    const c = await fx.contact(org.id, { insertedAt: '2026-10-01 00:00:00' });
+    const at = '2026-10-02 10:00:00';
+    const failed = await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: at, isHsm: true, ...failedSend(131049) });
+    const noCode = await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: at, ...failedSend(null, null) });
+    const refused = await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: at, ...refusedSend('Invalid Destination') });
+    const refusedCode = await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: at, ...refusedSend('Insufficient balance', 1003) });
+    const pending = await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: at, bspStatus: 'enqueued' });
+    const errored = await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: at, ...erroredSend() });
+    const ms = await rows<Record<string, unknown>>(
+      `SELECT status, bsp_status, bsp_message_id IS NOT NULL AS has_bsp_id, errors #>> '{payload,payload,code}' AS event_code,
+              errors ->> 'code' AS top_code, errors ->> 'type' AS type, errors #>> '{payload,type}' AS event, errors ->> 'message' AS message
+       FROM messages WHERE id IN (?, ?, ?, ?, ?, ?) ORDER BY id`, [failed, noCode, refused, refusedCode, pending, errored]);
+    expect(ms).toEqual([
+      { status: 'sent', bsp_status: 'error', has_bsp_id: true, event_code: '131049', top_code: null, type: 'message-event', event: 'failed', message: null },
+      { status: 'sent', bsp_status: 'error', has_bsp_id: true, event_code: null, top_code: null, type: 'message-event', event: 'failed', message: null },
+      { status: 'sent', bsp_status: 'error', has_bsp_id: false, event_code: null, top_code: null, type: null, event: null, message: 'Invalid Destination' },
+      { status: 'sent', bsp_status: 'error', has_bsp_id: false, event_code: null, top_code: '1003', type: null, event: null, message: 'Insufficient balance' },
+      { status: 'sent', bsp_status: 'enqueued', has_bsp_id: true, event_code: null, top_code: null, type: null, event: null, message: null },
+      { status: 'error', bsp_status: null, has_bsp_id: false, event_code: null, top_code: null, type: null, event: null, message: null },
+    ]);
+    expect(failedPayload(1002)).toMatchObject({ type: 'message-event', payload: { type: 'failed', payload: { code: 1002, reason: expect.any(String) } } });
+    expect(failedPayload(null, null)).toMatchObject({ payload: { payload: {} } });
+    expect(refusedPayload('x')).toEqual({ message: 'x' });
+  });
+
+  it('writes trial orgs, role-none users and per-message-pricing billing events', async () => {
+    const trial = await fx.org({ shortcode: 'trial1', isTrialOrg: true, insertedAt: '2026-11-01 08:00:00' });
+    const plain = await fx.org({ shortcode: 'plain1' });
+    const os = await rows<{ id: number; is_trial_org: boolean; exp: string | null; is_active: boolean }>(
+      `SELECT id, is_trial_org, to_char(trial_expiration_date, 'YYYY-MM-DD HH24:MI') AS exp, is_active FROM organizations WHERE id IN (?, ?) ORDER BY id`,
+      [trial.id, plain.id]);
+    expect(os).toEqual([
+      { id: trial.id, is_trial_org: true, exp: '2026-11-15 08:00', is_active: true },
+      { id: plain.id, is_trial_org: false, exp: null, is_active: true },
+    ]);
+    const u = await fx.user(trial.id, { phone: '919800000001', name: 'Newcomer', roles: ['none'] });
+    const [ur] = await rows<{ roles: string }>('SELECT roles::text AS roles FROM users WHERE id = ?', [u]);
+    expect(ur.roles).toBe('{none}');
+    const conv = await fx.conversation(trial.id, { conversationId: 'fep-1', insertedAt: '2026-11-02 10:00:00', model: 'PMP', deductionType: 'marketing' });
+    const [cv] = await rows<Record<string, unknown>>(
+      `SELECT deduction_type, is_billable, payload #>> '{payload,deductions,type}' AS type, payload #>> '{payload,deductions,model}' AS model
+       FROM messages_conversations WHERE id = ?`, [conv]);
+    expect(cv).toEqual({ deduction_type: 'marketing', is_billable: false, type: 'FEP', model: 'PMP' });
   });
 });

@@ -24,9 +24,22 @@
 // It sets message_number from the contact's counter and moves the contact's last_message_at
 // (inbound only) / last_communication_at and the org's last_communication_at forward to the
 // message time — what Glific's triggers do, but with the message's own time instead of the clock.
+//
+// Templates and delivery (SCHEMA.md §13):
+//   const t = await fx.template(org.id, { category: 'UTILITY' });           // an approved WhatsApp template
+//   const r = await fx.template(org.id, { isHsm: false, label: 'Hours' });  // a saved reply (category NULL)
+//   await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt, isHsm: true, templateId: t });
+//   await fx.message(org.id, { …, ...failedSend(131049) });   // BSP failed event with that code
+//   await fx.message(org.id, { …, ...refusedSend('Invalid Destination') });  // refused outright
+//   await fx.message(org.id, { …, ...erroredSend() });        // status 'error': never reached the BSP
+//   await fx.message(org.id, { …, bspStatus: 'enqueued' });  // pending
+//   await fx.deleteTemplate(t);                                // its sends keep template_id NULL
+// A trial org: fx.org({ shortcode: 'trial1', isTrialOrg: true }). A user without a role:
+// fx.user(org.id, { phone, name, roles: ['none'] }).
 import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { createGlificSchema } from './schema.ts';
+import { failedPayload, refusedPayload } from './delivery.ts';
 import { hashPassword } from '../../serve/password.ts';
 
 export const FIXTURE_PASSWORD = 'Secret1234!';
@@ -56,6 +69,10 @@ export interface OrgInput {
   setting?: object;
   parentOrg?: string | null;
   insertedAt?: Ts;
+  /** organizations.is_trial_org (default false). */
+  isTrialOrg?: boolean;
+  /** Default: 14 days after insertedAt for a trial org, NULL otherwise. */
+  trialExpirationDate?: Ts | null;
 }
 
 export interface OrgHandle {
@@ -107,6 +124,25 @@ export interface MessageInput {
   bspMessageId?: string | null;
 }
 
+export interface TemplateInput {
+  /** Default true (a WhatsApp template); false makes a saved reply. */
+  isHsm?: boolean;
+  /** Written verbatim (any case, legacy values, null). Default 'UTILITY' for a template, NULL for a saved reply. */
+  category?: string | null;
+  /** Default `Template <n>`; unique per org and language. */
+  label?: string;
+  /** Default derived from the label. */
+  shortcode?: string;
+  /** Default 'APPROVED' for a template, NULL for a saved reply. */
+  status?: string | null;
+  body?: string;
+  /** message_type_enum; default 'text'. */
+  type?: string;
+  /** Per-language variants, each with its own category in Glific. */
+  translations?: object;
+  insertedAt?: Ts;
+}
+
 export interface FlowInput {
   isBackground?: boolean;
   keywords?: string[];
@@ -131,6 +167,11 @@ export interface ConversationInput {
   messageId?: number | null;
   isBillable?: boolean;
   deductionType?: string;
+  /**
+   * The billing event's pricing model: 'CBP' (conversation-based, until 2025-06-30; default) or
+   * 'PMP' (per-message pricing: a free-entry-point event, deductions.type 'FEP').
+   */
+  model?: 'CBP' | 'PMP';
 }
 
 export type StatMetric =
@@ -194,7 +235,25 @@ function orgFlags(status: string): { isActive: boolean; isApproved: boolean; isS
   }
 }
 
+/** Message fields of a send whose BSP `failed` event carried `code` (null: no code). */
+export function failedSend(code: number | null, reason?: string | null): Pick<MessageInput, 'status' | 'bspStatus' | 'errors'> {
+  return { status: 'sent', bspStatus: 'error', errors: failedPayload(code, reason) };
+}
+
+/** Message fields of a send the BSP refused outright (no bsp_message_id, the response body in errors). */
+export function refusedSend(message: string, code?: number): Pick<MessageInput, 'status' | 'bspStatus' | 'errors' | 'bspMessageId'> {
+  return { status: 'sent', bspStatus: 'error', errors: refusedPayload(message, code), bspMessageId: null };
+}
+
+/** Message fields of a send Glific could not hand to the BSP at all (status 'error', nothing from the BSP). */
+export function erroredSend(): Pick<MessageInput, 'status' | 'bspStatus' | 'bspMessageId'> {
+  return { status: 'error', bspStatus: null, bspMessageId: null };
+}
+
+export { failedPayload, refusedPayload, FAILURE_REASONS } from './delivery.ts';
+
 export class GlificFixture {
+  private templateCount = 0;
   private globalIds?: { languageId: number; providerId: number };
   private groupCount = 0;
 
@@ -235,19 +294,22 @@ export class GlificFixture {
     const isSuspended = o.isSuspended ?? flags.isSuspended;
     const at = ts(o.insertedAt ?? DEFAULT_ORG_TIME);
     const setting = o.setting ?? { send_warning_mail: false, run_flow_each_time: false, allow_bot_number_update: false };
+    const trial = o.isTrialOrg ?? false;
     const r = await this.db.raw(
       `INSERT INTO organizations (name, shortcode, email, bsp_id, default_language_id, active_language_ids, contact_id,
          is_active, timezone, inserted_at, updated_at, is_approved, status, is_suspended, suspended_until,
-         team_emails, parent_org, setting, deleted_at, out_of_office)
+         team_emails, parent_org, setting, deleted_at, out_of_office, is_trial_org, trial_expiration_date)
        VALUES (?, ?, ?, ?, ?, ARRAY[?]::integer[], NULL, ?, ?, date_trunc('second', ?::timestamp), date_trunc('second', ?::timestamp),
          ?, ?::organization_status_enum, ?, CASE WHEN ? THEN ?::timestamp + interval '8760 hours' END,
-         '{}'::jsonb, ?, ?::jsonb, date_trunc('second', ?::timestamp), '{"enabled": false}'::jsonb)
+         '{}'::jsonb, ?, ?::jsonb, date_trunc('second', ?::timestamp), '{"enabled": false}'::jsonb, ?,
+         date_trunc('second', COALESCE(?::timestamp, CASE WHEN ? THEN ?::timestamp + interval '14 days' END)))
        RETURNING id`,
       [
         o.name ?? o.shortcode.toUpperCase(), o.shortcode, o.email === undefined ? `${o.shortcode}@example.org` : o.email,
         providerId, languageId, languageId, isActive, o.timezone === undefined ? 'Asia/Kolkata' : o.timezone, at, at,
         flags.isApproved, status, isSuspended, status === 'forced_suspension', at,
         o.parentOrg === undefined ? o.name ?? o.shortcode : o.parentOrg, JSON.stringify(setting), tsOrNull(o.deletedAt),
+        trial, tsOrNull(o.trialExpirationDate), trial && o.trialExpirationDate === undefined, at,
       ],
     );
     const id = Number(r.rows[0].id);
@@ -340,6 +402,37 @@ export class GlificFixture {
     return Number(r.rows[0].id);
   }
 
+  /** A session_templates row: a WhatsApp template (isHsm, default) or a saved reply. Returns its id. */
+  async template(orgId: number, t: TemplateInput = {}): Promise<number> {
+    const { languageId } = await this.globals();
+    const hsm = t.isHsm ?? true;
+    const n = ++this.templateCount;
+    const label = t.label ?? `Template ${n}`;
+    const shortcode = t.shortcode ?? `${label.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '')}_${n}`;
+    const at = ts(t.insertedAt ?? DEFAULT_ORG_TIME);
+    const r = await this.db.raw(
+      `INSERT INTO session_templates (uuid, label, body, type, is_reserved, is_active, is_source, shortcode, is_hsm, number_parameters,
+         language_id, organization_id, inserted_at, updated_at, translations, status, category, has_buttons, buttons, bsp_id,
+         allow_template_category_change)
+       VALUES (?::uuid, ?, ?, ?::message_type_enum, false, true, false, ?, ?, ?, ?, ?, date_trunc('second', ?::timestamp),
+         date_trunc('second', ?::timestamp), ?::jsonb, ?, ?, false, '[]'::jsonb, ?, true)
+       RETURNING id`,
+      [
+        randomUUID(), label, t.body ?? (hsm ? 'Hello {{1}}, this is a message from the NGO.' : 'Thank you for writing to us.'),
+        t.type ?? 'text', shortcode, hsm, hsm ? 1 : 0, languageId, orgId, at, at, JSON.stringify(t.translations ?? {}),
+        t.status === undefined ? (hsm ? 'APPROVED' : null) : t.status,
+        t.category === undefined ? (hsm ? 'UTILITY' : null) : t.category, hsm ? randomUUID() : null,
+      ],
+    );
+    return Number(r.rows[0].id);
+  }
+
+  /** Delete a template as Glific does: its sends keep is_hsm but get template_id NULL (ON DELETE SET NULL). */
+  async deleteTemplate(templateId: number): Promise<void> {
+    const r = await this.db.raw('DELETE FROM session_templates WHERE id = ?', [templateId]);
+    if (r.rowCount !== 1) throw new Error(`fixture: no template ${templateId}`);
+  }
+
   /** A collection (group) with members; returns groups.id. */
   async group(orgId: number, g: { label?: string; memberContactIds?: number[]; insertedAt?: Ts } = {}): Promise<number> {
     const at = ts(g.insertedAt ?? DEFAULT_ORG_TIME);
@@ -406,17 +499,20 @@ export class GlificFixture {
   /** A Gupshup billing event (messages_conversations row). */
   async conversation(orgId: number, c: ConversationInput): Promise<number> {
     const at = ts(c.insertedAt);
+    const pmp = c.model === 'PMP';
+    // A free-entry-point event is free; a conversation-based one is billable unless said otherwise.
+    const billable = c.isBillable ?? !pmp;
     const payload = {
       type: 'billing-event',
       payload: {
-        deductions: { type: 'regular', model: 'CBP', source: 'whatsapp', billable: c.isBillable ?? true, category: c.deductionType ?? 'service' },
+        deductions: { type: pmp ? 'FEP' : 'regular', model: pmp ? 'PMP' : 'CBP', source: 'whatsapp', billable, category: c.deductionType ?? 'service' },
         references: { id: randomUUID(), gsId: randomUUID(), conversationId: c.conversationId, destination: '919999999999' },
       },
     };
     const r = await this.db.raw(
       `INSERT INTO messages_conversations (conversation_id, deduction_type, is_billable, message_id, organization_id, payload, inserted_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?::jsonb, date_trunc('second', ?::timestamp), date_trunc('second', ?::timestamp)) RETURNING id`,
-      [c.conversationId, c.deductionType ?? 'service', c.isBillable ?? true, c.messageId ?? null, orgId, JSON.stringify(payload), at, at],
+      [c.conversationId, c.deductionType ?? 'service', billable, c.messageId ?? null, orgId, JSON.stringify(payload), at, at],
     );
     return Number(r.rows[0].id);
   }

@@ -8,26 +8,35 @@
 // indexes and foreign keys dropped during the load and rebuilt afterwards, then ANALYZE.
 //
 // What real Glific data has and this reproduces (SCHEMA.md): orgs in several zones (+05:30, a DST
-// zone, NULL timezone, +05:45, ...), an inactive and a suspended org with a little data; each org
-// with its NGO Main Account contact (organizations.contact_id), SaaS Admin, five simulator
-// contacts and staff users with Glific PBKDF2 hashes; contacts created over time with statuses,
-// opt-ins and opt-outs; messages over local daytime hours, HSMs, failures (errors SQL NULL, '{}',
-// {"message","code"}, status/bsp_status 'error'), simulator traffic, collection sends (display
-// row + member rows); flows with published/draft, sub-flow, killed, open and background runs;
-// billing events with repeated conversation_id; Glific `stats` hour/day rows with duplicates and
-// gaps, also for `statsDays` days before the message history (as if the messages were purged).
+// zone, NULL timezone, +05:45, ...), an inactive and a suspended org with a little data, and a
+// trial org (is_trial_org) with a full set of data; each org with its NGO Main Account contact
+// (organizations.contact_id), SaaS Admin, five simulator contacts and staff users with Glific
+// PBKDF2 hashes (one of them with role 'none'); contacts created over time with statuses, opt-ins
+// and opt-outs; messages over local daytime hours, simulator traffic, collection sends (display
+// row + member rows); WhatsApp templates of every category (current, legacy, any case, NULL),
+// sends of deleted templates and saved replies (§13.1); delivery outcomes and failures as Glific
+// records them (§13.2: read/delivered, pending, BSP `failed` events with the common codes at
+// errors.payload.payload.code, events without a code, sends the BSP refused outright, status
+// 'error', errors SQL NULL / JSON null / {}); the customer-service window's exact 24-hour edges
+// (edgeRowsSql); flows with published/draft, sub-flow, killed, open and background runs; billing
+// events as Glific records them (§13.3: one per conversation before 2025-07-01, repeated ids;
+// afterwards only rare free-entry-point ones); Glific `stats` hour/day rows with duplicates and
+// gaps, also for `statsDays` days before the message history (as if the messages were purged),
+// with the all-time contact totals in day rows before Glific's fix of 2025-10-08. `endDate` and
+// `days` place the history anywhere, e.g. across 2025-07-01 or 2026-10-01.
 //
 // Demo logins: every org's user "Programme Admin" (phone DEMO_ADMIN_PHONE(orgIndex)) has password
 // DEMO_PASSWORD; all generated users share it. Hashes use GENERATED_HASH_ITERATIONS iterations.
 import type { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import { GlificFixture } from './fixture.ts';
+import { FAILURE_REASONS, refusedPayload } from './delivery.ts';
 import { addDays } from '../../lib/calendar.ts';
 import { hashPassword } from '../../serve/password.ts';
 
 export interface GenerateOptions {
   seed?: number;
-  /** Regular (active) orgs; an inactive and a suspended org are added on top. */
+  /** Regular (active) orgs; an inactive, a suspended and a trial org are added on top. */
   orgs?: number;
   contactsPerOrg?: number;
   days?: number;
@@ -91,15 +100,76 @@ const OUTBOUND_BODIES = ['Welcome! Reply 1 to register, 2 for the quiz, 3 for he
   "Here is today's activity: read for 15 minutes with your child.", 'Great job! You scored 4 out of 5.',
   "Please share your child's age.", 'नमस्ते! आज की गतिविधि देखें।', 'Your next session is on Saturday at 10 AM.',
   'Sorry, I did not understand. Type *menu* to see options.', 'Please rate this session from 1 to 5.'];
-const HSM_BODIES = ['Hello {{1}}, your weekly learning pack is ready. Reply YES to receive it.',
-  'Reminder: the parent meeting is tomorrow at {{1}}.', 'Hi {{1}}, we missed you this week! Reply HI to continue.'];
-const ERROR_PAYLOADS = [
-  `'{"message": "Message undeliverable", "code": 131026}'`,
-  `'{"message": "Re-engagement message: more than 24 hours have passed since the customer last replied", "code": 131047}'`,
-  `'{"message": "Number does not exist on WhatsApp", "code": 1002}'`,
-  `'{"message": "Insufficient balance", "code": 1003}'`,
-  `'{"payload": {"reason": "Rate limit hit", "code": 471}}'`,
+
+// Each org's session_templates (SCHEMA.md §13.1): WhatsApp templates of every current category,
+// in upper, mixed and lower case, legacy categories and a NULL one, a rejected template nobody
+// sends, and saved replies (is_hsm false). `slots` weighs how often a template send uses it.
+interface TemplateSpec { short: string; label: string; hsm: boolean; category: string | null; status: string | null; body: string; slots: number; hindi?: string }
+const TEMPLATES: TemplateSpec[] = [
+  { short: 'weekly_pack', label: 'Weekly pack', hsm: true, category: 'MARKETING', status: 'APPROVED', slots: 4, body: 'Hello {{1}}, your weekly learning pack is ready. Reply YES to receive it.' },
+  { short: 'meeting_reminder', label: 'Meeting reminder', hsm: true, category: 'UTILITY', status: 'APPROVED', slots: 4, body: 'Reminder: the parent meeting is tomorrow at {{1}}.',
+    hindi: 'याद दिलाना: अभिभावक बैठक कल {{1}} बजे है।' },
+  { short: 'we_miss_you', label: 'We miss you', hsm: true, category: 'MARKETING', status: 'APPROVED', slots: 3, body: 'Hi {{1}}, we missed you this week! Reply HI to continue.' },
+  { short: 'login_code', label: 'Login code', hsm: true, category: 'AUTHENTICATION', status: 'APPROVED', slots: 2, body: '{{1}} is your verification code. Do not share it with anyone.' },
+  { short: 'attendance_update', label: 'Attendance update', hsm: true, category: 'Utility', status: 'APPROVED', slots: 2, body: 'Hi {{1}}, your child attended {{2}} sessions this month.' },
+  { short: 'holiday_camp', label: 'Holiday camp', hsm: true, category: 'marketing', status: 'APPROVED', slots: 1, body: 'Join our holiday reading camp! Reply YES to register.' },
+  { short: 'fee_receipt', label: 'Fee receipt', hsm: true, category: 'TRANSACTIONAL', status: 'APPROVED', slots: 1, body: 'We received your contribution of {{1}}. Thank you!' },
+  { short: 'session_alert', label: 'Session alert', hsm: true, category: 'account_update', status: 'APPROVED', slots: 1, body: 'Your session on {{1}} has moved to {{2}}.' },
+  { short: 'festival_greetings', label: 'Festival greetings', hsm: true, category: null, status: 'APPROVED', slots: 1, body: 'Warm wishes to you and your family from all of us!' },
+  { short: 'quiz_results', label: 'Quiz results', hsm: true, category: 'UTILITY', status: 'REJECTED', slots: 0, body: 'Your quiz score is {{1}}.' },
+  { short: 'greeting_reply', label: 'Greeting reply', hsm: false, category: null, status: null, slots: 0, body: 'Hello! How can we help you today?' },
+  { short: 'office_hours', label: 'Office hours', hsm: false, category: null, status: null, slots: 0, body: 'Our team answers between 9 AM and 5 PM, Monday to Friday.' },
 ];
+// Sends of a template that was deleted since: Glific sets their template_id NULL (ON DELETE SET NULL).
+const DELETED_TEMPLATE = { slots: 1, body: 'Happy new year from the whole team!' };
+// One entry per slot: the template's shortcode (NULL: deleted) and the body a send of it carries.
+const SLOT_SHORTCODES = [...TEMPLATES.flatMap((t) => Array<string | null>(t.slots).fill(t.short)), ...Array<string | null>(DELETED_TEMPLATE.slots).fill(null)];
+const SLOT_BODIES = [...TEMPLATES.flatMap((t) => Array<string>(t.slots).fill(t.body)), ...Array<string>(DELETED_TEMPLATE.slots).fill(DELETED_TEMPLATE.body)];
+const SAVED_REPLIES = TEMPLATES.filter((t) => !t.hsm);
+const UTILITY_TEMPLATE = TEMPLATES.find((t) => t.short === 'meeting_reminder')!;
+
+// WhatsApp/BSP failure codes of `failed` events (SCHEMA.md §13.2) and how often each ends a
+// template send or a free-form message: frequency capping (131049) and marketing opt-outs
+// (131050) hit templates; the 24-hour rule (131047) and unsupported types hit free-form messages.
+const FAILURE_MIX: Array<{ code: number; template: number; freeForm: number }> = [
+  { code: 131049, template: 0.36, freeForm: 0.04 },
+  { code: 131026, template: 0.18, freeForm: 0.2 },
+  { code: 131050, template: 0.12, freeForm: 0 },
+  { code: 1002, template: 0.1, freeForm: 0.1 },
+  { code: 131048, template: 0.08, freeForm: 0.05 },
+  { code: 131047, template: 0, freeForm: 0.38 },
+  { code: 131051, template: 0.02, freeForm: 0.12 },
+  { code: 471, template: 0.08, freeForm: 0.07 },
+  { code: 1003, template: 0.06, freeForm: 0.04 },
+];
+// Response bodies of sends the BSP refused outright: most without a code, some with a top-level
+// "code", one with a code at a path the reports do not read.
+const REFUSALS: object[] = [
+  { status: 'error', message: 'Invalid Destination' },
+  { status: 'error', message: 'Authentication Failed' },
+  refusedPayload('<html><body><h1>502 Bad Gateway</h1></body></html>'),
+  refusedPayload('Message undeliverable', 131026),
+  refusedPayload('Re-engagement message: more than 24 hours have passed since the customer last replied', 131047),
+  refusedPayload('Insufficient balance', 1003),
+  { payload: { reason: 'Rate limit hit', code: 471 } },
+];
+// A failure code index (1-based, into FAILURE_MIX) for a uniform random `r`.
+function failureCodeIndexSql(r: string, weight: 'template' | 'freeForm'): string {
+  const total = FAILURE_MIX.reduce((a, f) => a + f[weight], 0);
+  let acc = 0;
+  const arms = FAILURE_MIX.map((f, i) => {
+    acc += f[weight] / total;
+    return f[weight] > 0 && i < FAILURE_MIX.length - 1 ? `WHEN ${r} < ${acc.toFixed(6)} THEN ${i + 1}` : '';
+  }).filter(Boolean);
+  return `CASE ${arms.join(' ')} ELSE ${FAILURE_MIX.length} END`;
+}
+// Glific's per-message-pricing world: from this UTC instant Gupshup sends a conversation id only
+// for free-entry-point traffic, so Glific writes messages_conversations rows only for those.
+const PER_MESSAGE_PRICING = '2025-07-01';
+// Until Glific's fix of 2025-10-08, stats day rows held the all-time number of contacts.
+const STATS_CONTACTS_FIX = '2025-10-08';
+// Contacts per org kept free of random traffic for the 24-hour-window edge cases (see edgeRowsSql).
+const EDGE_CONTACTS = 3;
 const FLOWS: Array<{ name: string; background?: boolean; keywords: string[] }> = [
   { name: 'Registration', keywords: ['register', 'registration'] },
   { name: 'Daily Quiz', keywords: ['quiz'] },
@@ -128,7 +198,7 @@ interface OrgSpec {
   shortcode: string;
   name: string;
   timezone: string | null;
-  kind: 'regular' | 'inactive' | 'suspended';
+  kind: 'regular' | 'inactive' | 'suspended' | 'trial';
   contacts: number;
   messagesPerDay: number;
   /** Messages stop at this history day index (exclusive). */
@@ -160,6 +230,13 @@ function orgSpecs(opts: Required<Pick<GenerateOptions, 'orgs' | 'contactsPerOrg'
   const smallContacts = Math.max(20, Math.round(opts.contactsPerOrg * 0.1));
   specs.push({ index: n + 1, shortcode: `ngo${n + 1}-inactive`, name: 'Dormant Initiative', timezone: 'Asia/Kolkata', kind: 'inactive', contacts: smallContacts, messagesPerDay: small, activeUntil: Math.floor(opts.days / 2), setting: {} });
   specs.push({ index: n + 2, shortcode: `ngo${n + 2}-suspended`, name: 'Paused Programme', timezone: 'Africa/Nairobi', kind: 'suspended', contacts: smallContacts, messagesPerDay: small, activeUntil: Math.max(1, opts.days - 3), setting: {} });
+  // A trial org from Glific's pool (SCHEMA.md §13.4): active, with a full set of data, but its
+  // history belongs to one trial user after another, so no report may show it.
+  specs.push({
+    index: n + 3, shortcode: `ngo${n + 3}-trial`, name: 'Glific Trial Account', timezone: 'Asia/Kolkata', kind: 'trial',
+    contacts: Math.max(20, Math.round(opts.contactsPerOrg * 0.2)), messagesPerDay: Math.max(3, Math.round(opts.messagesPerDay * 0.2)),
+    activeUntil: opts.days, setting: { send_warning_mail: false, run_flow_each_time: false, allow_bot_number_update: true },
+  });
   return specs;
 }
 
@@ -185,6 +262,8 @@ export async function generateGlificData(db: Knex, opts: GenerateOptions = {}): 
     const fx = hasSchema ? new GlificFixture(trx) : await GlificFixture.create(trx);
     const { languageId } = await fx.globals();
     await run(`SET LOCAL work_mem = '256MB'; SET LOCAL maintenance_work_mem = '1GB'; SET LOCAL max_parallel_maintenance_workers = 2; SET LOCAL synchronous_commit = off`);
+    // JIT-compiling each one-shot, expression-heavy statement costs more than it saves (~0.5 s a day).
+    await run('SET LOCAL jit = off');
     await run(`CREATE FUNCTION pg_temp.r(k bigint, s integer) RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE
       AS $$ SELECT (hashint8extended(k, ${Math.trunc(seed)}::bigint * 7919 + s) & 2147483647)::float8 / 2147483648.0 $$`);
     // A deterministic uuid, far cheaper than md5() on every row.
@@ -199,8 +278,9 @@ export async function generateGlificData(db: Knex, opts: GenerateOptions = {}): 
       const h = await fx.org({
         shortcode: s.shortcode, name: s.name, timezone: s.timezone, insertedAt: orgCreated, setting: s.setting,
         email: `programme@${s.shortcode.replace(/-.*/, '')}.example.org`,
-        status: s.kind === 'regular' ? 'active' : s.kind === 'inactive' ? 'inactive' : 'forced_suspension',
+        status: s.kind === 'regular' || s.kind === 'trial' ? 'active' : s.kind === 'inactive' ? 'inactive' : 'forced_suspension',
         isActive: s.kind !== 'inactive', isSuspended: s.kind === 'suspended', parentOrg: s.name,
+        isTrialOrg: s.kind === 'trial', trialExpirationDate: s.kind === 'trial' ? `${addDays(endDate, 9)} 11:30:00` : null,
       });
       await run(`UPDATE organizations SET team_emails = '{"analytics": "data@${s.shortcode}.example.org", "operations": "ops@${s.shortcode}.example.org"}'::jsonb WHERE id = ${h.id}`);
       const staff: Array<[string, string, string, string]> = [
@@ -208,9 +288,12 @@ export async function generateGlificData(db: Knex, opts: GenerateOptions = {}): 
         [`9198${String(s.index).padStart(2, '0')}000002`, 'Field Manager', 'manager', `manager@${s.shortcode}.example.org`],
         [`9198${String(s.index).padStart(2, '0')}000003`, 'Helpdesk Staff', 'staff', `staff1@${s.shortcode}.example.org`],
         [`9198${String(s.index).padStart(2, '0')}000004`, 'Volunteer', 'staff', ''],
+        // Signed up, never given a role (Glific's default role 'none'), never logged in.
+        [`9198${String(s.index).padStart(2, '0')}000005`, 'New Volunteer', 'none', ''],
       ];
       for (const [i, [phone, name, role, email]] of staff.entries()) {
-        await fx.user(h.id, { phone, name, roles: [role], email: email || null, insertedAt: orgCreated, lastLoginAt: `${addDays(endDate, -i * 3)} 0${4 + i}:15:00` });
+        const lastLoginAt = role === 'none' ? null : `${addDays(endDate, -i * 3)} 0${4 + i}:15:00`;
+        await fx.user(h.id, { phone, name, roles: [role], email: email || null, insertedAt: orgCreated, lastLoginAt });
       }
       // Deterministic hashes (the fixture salts randomly): same seed, same database.
       const users = (await run(`SELECT id, phone FROM users WHERE organization_id = ${h.id} ORDER BY id`)).rows as Array<{ id: number; phone: string }>;
@@ -224,12 +307,20 @@ export async function generateGlificData(db: Knex, opts: GenerateOptions = {}): 
     const orgIds = orgs.map((o) => o.id).join(',');
 
     // --- templates, flows, collections, WhatsApp groups ----------------------------------------
+    const sqlOrNull = (v: string | null) => (v == null ? 'NULL' : sqlText(v));
+    const hindiId = Number((await run(`SELECT id FROM global.languages WHERE locale = 'hi' ORDER BY id LIMIT 1`)).rows[0]?.id ?? languageId);
+    // Glific keeps a template's variants per language, each with its own category.
+    const translations = (t: TemplateSpec) =>
+      JSON.stringify(t.hindi ? { [hindiId]: { body: t.hindi, category: t.category, status: t.status, language_id: hindiId, number_parameters: 1 } } : {});
     await run(`
-      INSERT INTO session_templates (uuid, label, body, type, shortcode, is_hsm, number_parameters, category, status, is_active, language_id, organization_id, inserted_at, updated_at)
-      SELECT md5(${seed} || ':tmpl:' || o.id || ':' || t.n)::uuid, t.label, t.body, 'text', t.short, true, 1, t.cat, 'APPROVED', true, ${languageId}, o.id, '${orgCreated}', '${orgCreated}'
-      FROM organizations o, (VALUES (1, 'Weekly pack', 'weekly_pack', 'MARKETING', ${sqlText(HSM_BODIES[0])}),
-                                    (2, 'Meeting reminder', 'meeting_reminder', 'UTILITY', ${sqlText(HSM_BODIES[1])}),
-                                    (3, 'We miss you', 'we_miss_you', 'MARKETING', ${sqlText(HSM_BODIES[2])})) AS t(n, label, short, cat, body)
+      INSERT INTO session_templates (uuid, label, body, type, is_reserved, is_active, is_source, shortcode, is_hsm, number_parameters, language_id,
+        organization_id, inserted_at, updated_at, translations, status, category, has_buttons, buttons, bsp_id, quality, allow_template_category_change)
+      SELECT md5(${seed} || ':tmpl:' || o.id || ':' || t.n)::uuid, t.label, t.body, 'text', false, true, false, t.short, t.hsm,
+        CASE WHEN t.hsm THEN (length(t.body) - length(replace(t.body, '{{', ''))) / 2 ELSE 0 END, ${languageId}, o.id, '${orgCreated}', '${orgCreated}',
+        t.tr::jsonb, t.status, t.cat, false, '[]'::jsonb, CASE WHEN t.hsm THEN md5(${seed} || ':bsp:' || o.id || ':' || t.n) END,
+        CASE WHEN t.status = 'APPROVED' THEN 'GREEN' END, true
+      FROM organizations o, (VALUES ${TEMPLATES.map((t, i) => `(${i + 1}, ${sqlText(t.label)}, ${sqlText(t.short)}, ${t.hsm}, ${sqlOrNull(t.category)}, ${sqlOrNull(t.status)}, ${sqlText(t.body)}, ${sqlText(translations(t))})`).join(',\n        ')})
+        AS t(n, label, short, hsm, cat, status, body, tr)
       WHERE o.id IN (${orgIds}) ORDER BY o.id, t.n`);
     await run(`
       INSERT INTO interactive_templates (label, type, interactive_content, language_id, organization_id, inserted_at, updated_at)
@@ -254,18 +345,22 @@ export async function generateGlificData(db: Knex, opts: GenerateOptions = {}): 
     // --- per-org generation parameters ----------------------------------------------------------
     const maxContact = Number((await run(`SELECT coalesce(max(id), 0) AS m FROM contacts`)).rows[0].m);
     await run(`CREATE TEMP TABLE gen_orgs (org_id bigint PRIMARY KEY, tz text, org_contact bigint, first_contact bigint, c_total bigint, c0 bigint,
-      mpd float8, active_until int, cc text, sim_first bigint, tmpl bigint[], itmpl bigint[], flows bigint[], main_flows bigint[], sub_flow bigint, bg_flow bigint,
-      users bigint[], groups bigint[], wa_group bigint) ON COMMIT DROP`);
+      mpd float8, active_until int, cc text, sim_first bigint, tmpl bigint[], saved bigint[], utility_tmpl bigint, edge_first bigint,
+      itmpl bigint[], flows bigint[], main_flows bigint[], sub_flow bigint, bg_flow bigint, users bigint[], groups bigint[], wa_group bigint) ON COMMIT DROP`);
     let next = maxContact + 1;
     for (const o of orgs) {
       const c0 = Math.max(5, Math.round(o.contacts * 0.3));
       await run(`INSERT INTO gen_orgs (org_id, tz, org_contact, first_contact, c_total, c0, mpd, active_until, cc)
         VALUES (${o.id}, ${sqlText(o.timezone ?? 'Asia/Kolkata')}, ${o.contactId}, ${next}, ${o.contacts}, ${c0}, ${o.messagesPerDay}, ${o.activeUntil}, ${sqlText(COUNTRY[o.timezone ?? 'Asia/Kolkata'] ?? '91')})`);
-      next += o.contacts;
+      next += o.contacts + EDGE_CONTACTS;
     }
     await run(`UPDATE gen_orgs g SET
       sim_first = (SELECT min(id) FROM contacts c WHERE c.organization_id = g.org_id AND c.phone LIKE '9876543210\\_%'),
-      tmpl = (SELECT array_agg(id ORDER BY id) FROM session_templates t WHERE t.organization_id = g.org_id),
+      tmpl = (SELECT array_agg(t.id ORDER BY s.slot) FROM unnest(ARRAY[${SLOT_SHORTCODES.map((x) => sqlOrNull(x)).join(',')}]::text[]) WITH ORDINALITY AS s(short, slot)
+              LEFT JOIN session_templates t ON t.organization_id = g.org_id AND t.shortcode = s.short),
+      saved = (SELECT array_agg(t.id ORDER BY t.id) FROM session_templates t WHERE t.organization_id = g.org_id AND NOT t.is_hsm),
+      utility_tmpl = (SELECT t.id FROM session_templates t WHERE t.organization_id = g.org_id AND t.shortcode = ${sqlText(UTILITY_TEMPLATE.short)}),
+      edge_first = g.first_contact + g.c_total,
       itmpl = (SELECT array_agg(id ORDER BY id) FROM interactive_templates t WHERE t.organization_id = g.org_id),
       flows = (SELECT array_agg(id ORDER BY id) FROM flows f WHERE f.organization_id = g.org_id),
       main_flows = (SELECT array_agg(id ORDER BY id) FROM flows f WHERE f.organization_id = g.org_id AND NOT f.is_background AND f.name <> 'Collect details'),
@@ -278,7 +373,8 @@ export async function generateGlificData(db: Knex, opts: GenerateOptions = {}): 
     // --- contacts -------------------------------------------------------------------------------
     // Contact k (1-based) of an org: k <= c0 existed before the message history; the others are
     // created on history day floor((k - c0 - 1) * days / (c_total - c0)), so on day d the first
-    // c0 + ceil(d * (c_total - c0) / days) contacts exist before the day starts.
+    // c0 + ceil(d * (c_total - c0) / days) contacts exist before the day starts. The EDGE_CONTACTS
+    // after c_total existed before the history too, opted in; only the window edge cases write to them.
     progress('contacts', 0, 1);
     await run(`
       INSERT INTO contacts (id, name, phone, bsp_status, status, language_id, optin_time, optout_time, last_message_at, settings, fields,
@@ -302,15 +398,15 @@ export async function generateGlificData(db: Knex, opts: GenerateOptions = {}): 
                ELSE (${sqlArray(FIRST_NAMES)})[1 + floor(pg_temp.r(g.org_id * 10000000 + k, 36) * ${FIRST_NAMES.length})::int] || ' ' ||
                     (${sqlArray(LAST_NAMES)})[1 + floor(pg_temp.r(g.org_id * 10000000 + k, 37) * ${LAST_NAMES.length})::int] END AS name,
           g.cc || '7' || lpad((g.org_id * 1000000 + k)::text, 9, '0') AS phone,
-          CASE WHEN s.rs < 0.06 THEN 'invalid' WHEN s.rs < 0.10 THEN 'blocked' WHEN s.rs < 0.11 THEN 'failed' ELSE 'valid' END AS status,
-          CASE WHEN s.rs < 0.06 THEN 'out' WHEN s.rs >= 0.11 AND pg_temp.r(g.org_id * 10000000 + k, 38) < 0.72 THEN 'in'
+          CASE WHEN k > g.c_total THEN 'valid' WHEN s.rs < 0.06 THEN 'invalid' WHEN s.rs < 0.10 THEN 'blocked' WHEN s.rs < 0.11 THEN 'failed' ELSE 'valid' END AS status,
+          CASE WHEN k > g.c_total THEN 'in' WHEN s.rs < 0.06 THEN 'out' WHEN s.rs >= 0.11 AND pg_temp.r(g.org_id * 10000000 + k, 38) < 0.72 THEN 'in'
                WHEN s.rs >= 0.11 AND pg_temp.r(g.org_id * 10000000 + k, 38) < 0.76 THEN 'out' ELSE 'none' END AS opt,
-          CASE WHEN k <= g.c0
+          CASE WHEN k <= g.c0 OR k > g.c_total
                THEN (TIMESTAMP '${startDate} 00:00:00' - make_interval(days => 1 + floor(pg_temp.r(g.org_id * 10000000 + k, 39) * ${statsDays + 100})::int,
                       secs => pg_temp.r(g.org_id * 10000000 + k, 40) * 86400))
                ELSE ((DATE '${startDate}' + ((k - g.c0 - 1) * ${days} / (g.c_total - g.c0))::int + make_interval(hours => 7, secs => pg_temp.r(g.org_id * 10000000 + k, 40) * 14 * 3600))::timestamp
                       AT TIME ZONE g.tz) AT TIME ZONE 'UTC' END AS ins
-        FROM gen_orgs g, generate_series(1, g.c_total) AS k, LATERAL (SELECT pg_temp.r(g.org_id * 10000000 + k, 30) AS rs) s
+        FROM gen_orgs g, generate_series(1, g.c_total + ${EDGE_CONTACTS}) AS k, LATERAL (SELECT pg_temp.r(g.org_id * 10000000 + k, 30) AS rs) s
       ) x ORDER BY x.id`);
     await run(`SELECT setval('contacts_id_seq', (SELECT max(id) FROM contacts))`);
     // Opted-out contacts are 'invalid' (Glific's opt-out rule); a few opted-out ones were later blocked.
@@ -425,13 +521,17 @@ async function restoreMessageIndexes(trx: Knex.Transaction, d: DroppedIndexes): 
 
 /**
  * One history day of messages for every org (local day `date` in each org's zone): ordinary
- * traffic, simulator traffic and collection sends (display row + member rows), with explicit ids
- * in time order, per-contact message numbers continuing from gen_counters, and the billing events
+ * traffic, simulator traffic, collection sends (display row + member rows) and the 24-hour window
+ * edge cases, with explicit ids in time order, per-contact message numbers continuing from
+ * gen_counters, delivery outcomes and failures as Glific records them, and the billing events
  * those messages cause.
  */
 function messagesForDaySql(p: { d: number; date: string; dayNo: number; days: number; seed: number; baseId: number }): string {
   const { d, date, dayNo, days, seed, baseId } = p;
   const dk = `(o.org_id * 100000 + ${dayNo})`;
+  // The billing-event rules of the UTC instants this local day can cover (zones reach ±14 h).
+  const conversationBased = date <= PER_MESSAGE_PRICING;
+  const perMessage = date >= addDays(PER_MESSAGE_PRICING, -1);
   return `
   WITH o AS (
     SELECT g.*,
@@ -443,14 +543,15 @@ function messagesForDaySql(p: { d: number; date: string; dayNo: number; days: nu
     FROM gen_orgs g
   ),
   normal AS (
-    SELECT o.org_id, o.org_contact, o.tmpl, o.itmpl, o.main_flows, o.users, k, FALSE AS is_display, FALSE AS is_member, NULL::bigint AS group_id, NULL::bigint AS send_key,
+    SELECT o.org_id, o.org_contact, o.tmpl, o.saved, o.itmpl, o.main_flows, o.users, k, FALSE AS is_display, FALSE AS is_member, NULL::bigint AS group_id, NULL::bigint AS send_key,
       pg_temp.r(k, 2) AS rf, pg_temp.r(k, 5) AS rc, pg_temp.r(k, 6) AS rs, pg_temp.r(k, 7) AS re, pg_temp.r(k, 8) AS rb, pg_temp.r(k, 9) AS rx,
       CASE WHEN pg_temp.r(k, 6) < 0.015 THEN o.sim_first + floor(pg_temp.r(k, 5) * 5)::bigint
            -- most traffic spread over everyone, some from a small engaged set
            WHEN pg_temp.r(k, 5) < 0.85 THEN o.first_contact + floor(pg_temp.r(k, 5) / 0.85 * o.avail)::bigint
            ELSE o.first_contact + floor((pg_temp.r(k, 5) - 0.85) / 0.15 * greatest(1, o.avail / 10))::bigint END AS contact_id,
       ((DATE '${date}' + make_interval(hours => width_bucket(pg_temp.r(k, 3), ${HOUR_THRESHOLDS}), secs => pg_temp.r(k, 4) * 3599.999))::timestamp
-        AT TIME ZONE o.tz) AT TIME ZONE 'UTC' AS ts
+        AT TIME ZONE o.tz) AT TIME ZONE 'UTC' AS ts,
+      NULL::bigint AS forced_tmpl
     FROM o, LATERAL (SELECT (${dk} * 1000000 + i) AS k FROM generate_series(1, o.cnt) AS i) s
   ),
   sends AS (
@@ -459,16 +560,17 @@ function messagesForDaySql(p: { d: number; date: string; dayNo: number; days: nu
     FROM o WHERE o.cnt > 0 AND pg_temp.r(${dk}, 20) < 0.25
   ),
   grouped AS (
-    SELECT s.org_id, s.org_contact, s.tmpl, s.itmpl, s.main_flows, s.users, s.send_key * 1000000 + 999999 AS k, TRUE, FALSE, s.gid, s.send_key,
-      0.99::float8, 0.5::float8, 0.5::float8, 0.5::float8, 0.5::float8, CASE WHEN s.hsm THEN 0.01 ELSE 0.99 END, s.org_contact, s.ts
+    SELECT s.org_id, s.org_contact, s.tmpl, s.saved, s.itmpl, s.main_flows, s.users, s.send_key * 1000000 + 999999 AS k, TRUE, FALSE, s.gid, s.send_key,
+      0.99::float8, 0.5::float8, 0.5::float8, 0.5::float8, 0.5::float8, CASE WHEN s.hsm THEN 0.01 ELSE 0.99 END, s.org_contact, s.ts, NULL::bigint
     FROM sends s
     UNION ALL
-    SELECT s.org_id, s.org_contact, s.tmpl, s.itmpl, s.main_flows, s.users, s.send_key * 1000000 + 500000 + (cg.contact_id - s.first_contact), FALSE, TRUE, s.gid, s.send_key,
-      0.99, 0.5, 0.5, pg_temp.r(s.send_key * 1000000 + cg.contact_id, 7), 0.5, CASE WHEN s.hsm THEN 0.01 ELSE 0.99 END, cg.contact_id, s.ts
+    SELECT s.org_id, s.org_contact, s.tmpl, s.saved, s.itmpl, s.main_flows, s.users, s.send_key * 1000000 + 500000 + (cg.contact_id - s.first_contact), FALSE, TRUE, s.gid, s.send_key,
+      0.99, 0.5, 0.5, pg_temp.r(s.send_key * 1000000 + cg.contact_id, 7), 0.5, CASE WHEN s.hsm THEN 0.01 ELSE 0.99 END, cg.contact_id, s.ts, NULL::bigint
     FROM sends s JOIN contacts_groups cg ON cg.group_id = s.gid JOIN contacts c ON c.id = cg.contact_id
     WHERE cg.contact_id < s.first_contact + s.avail AND c.status <> 'blocked' AND c.optout_time IS NULL
   ),
-  rows AS (SELECT * FROM normal UNION ALL SELECT * FROM grouped),
+  ${edgeRowsSql({ d, date, dayNo, dk })},
+  rows AS (SELECT * FROM normal UNION ALL SELECT * FROM grouped UNION ALL SELECT * FROM edge),
   numbered AS (
     SELECT r.*, ${baseId} + row_number() OVER (ORDER BY r.ts, r.is_member, r.k) AS id,
       CASE WHEN r.is_display THEN -r.group_id ELSE r.contact_id END AS ckey,
@@ -479,26 +581,53 @@ function messagesForDaySql(p: { d: number; date: string; dayNo: number; days: nu
     SELECT n.*,
       (n.flow = 'outbound' AND (n.rx < 0.14 OR (n.is_member OR n.is_display) AND n.rx < 0.5)) AS is_hsm,
       coalesce(c.n, 0) + row_number() OVER (PARTITION BY n.ckey ORDER BY n.ts, n.id) AS msg_no,
-      -- failure kinds of outbound rows: 1 = error inside Glific, 2 = BSP error with payload, 3 = BSP error without payload
-      CASE WHEN n.flow = 'inbound' OR n.is_display THEN 0 WHEN n.re < 0.01 THEN 1 WHEN n.re < 0.025 THEN 2 WHEN n.re < 0.03 THEN 3 ELSE 0 END AS fail
+      -- every member of a collection send gets the same template
+      1 + floor(pg_temp.r(coalesce(n.send_key, n.k), 18) * ${SLOT_SHORTCODES.length})::int AS slot
     FROM numbered n LEFT JOIN gen_counters c ON c.key = n.ckey
+  ),
+  fated AS (
+    SELECT s.*,
+      -- outcome of an outbound row: 0 = no failure; 1 = Glific could not hand it to the BSP (status 'error');
+      -- 2 = a BSP 'failed' event with a code; 3 = a 'failed' event without a code; 4 = bsp_status 'error'
+      -- with no payload kept; 5 = refused outright by the BSP (its response body in errors)
+      CASE WHEN s.flow = 'inbound' OR s.is_display THEN 0
+           WHEN s.re < 0.002 THEN 1
+           WHEN s.re < 0.006 THEN 5
+           WHEN s.re < CASE WHEN s.is_hsm THEN 0.075 ELSE 0.024 END THEN 2
+           WHEN s.re < CASE WHEN s.is_hsm THEN 0.079 ELSE 0.026 END THEN 3
+           WHEN s.re < CASE WHEN s.is_hsm THEN 0.081 ELSE 0.028 END THEN 4
+           ELSE 0 END AS fail,
+      -- accepted by Glific but never handed to the BSP yet: no bsp_status at all
+      s.flow = 'outbound' AND NOT s.is_display AND s.rc >= 0.995 AS unsent,
+      CASE WHEN s.flow = 'outbound' AND NOT s.is_hsm AND NOT s.is_display AND NOT s.is_member AND pg_temp.r(s.k, 19) < 0.04
+           THEN 1 + floor(pg_temp.r(s.k, 19) * 25 * ${SAVED_REPLIES.length})::int END AS saved_ix
+    FROM shaped s
   ),
   ins AS (
     INSERT INTO messages (id, uuid, body, type, is_hsm, flow, status, bsp_message_id, bsp_status, errors, message_number, sender_id, receiver_id,
       contact_id, user_id, organization_id, inserted_at, updated_at, session_uuid, flow_label, flow_id, group_id, interactive_content,
       template_id, interactive_template_id, sent_at, send_at)
     SELECT s.id, pg_temp.u(s.k, 1),
-      CASE WHEN s.is_hsm THEN (${sqlArray(HSM_BODIES)})[1 + floor(s.rb * ${HSM_BODIES.length})::int]
+      CASE WHEN s.forced_tmpl IS NOT NULL THEN ${sqlText(UTILITY_TEMPLATE.body)}
+           WHEN s.is_hsm THEN (${sqlArray(SLOT_BODIES)})[s.slot]
+           WHEN s.saved_ix IS NOT NULL THEN (${sqlArray(SAVED_REPLIES.map((t) => t.body))})[s.saved_ix]
            WHEN s.flow = 'inbound' THEN (${sqlArray(INBOUND_BODIES)})[1 + floor(s.rb * ${INBOUND_BODIES.length})::int]
            ELSE (${sqlArray(OUTBOUND_BODIES)})[1 + floor(s.rb * ${OUTBOUND_BODIES.length})::int] END,
       (CASE WHEN s.flow = 'inbound' THEN CASE WHEN s.rs < 0.08 THEN 'image' WHEN s.rs < 0.1 THEN 'audio' WHEN s.rs < 0.13 THEN 'quick_reply' ELSE 'text' END
-            WHEN s.is_hsm THEN 'text' WHEN s.rs < 0.06 THEN 'quick_reply' WHEN s.rs < 0.08 THEN 'list' WHEN s.rs < 0.12 THEN 'image' ELSE 'text' END)::message_type_enum,
+            WHEN s.is_hsm OR s.saved_ix IS NOT NULL THEN 'text' WHEN s.rs < 0.06 THEN 'quick_reply' WHEN s.rs < 0.08 THEN 'list' WHEN s.rs < 0.12 THEN 'image' ELSE 'text' END)::message_type_enum,
       s.is_hsm, s.flow,
-      (CASE WHEN s.flow = 'inbound' THEN 'received' WHEN s.fail = 1 THEN 'error' ELSE 'sent' END)::message_status_enum,
-      CASE WHEN s.fail = 1 OR s.is_display THEN NULL ELSE pg_temp.u(s.k, 2)::text END,
+      (CASE WHEN s.flow = 'inbound' THEN 'received' WHEN s.fail = 1 THEN 'error' WHEN s.unsent AND s.fail = 0 THEN 'enqueued' ELSE 'sent' END)::message_status_enum,
+      CASE WHEN s.fail IN (1, 5) OR s.is_display OR (s.unsent AND s.fail = 0) THEN NULL ELSE pg_temp.u(s.k, 2)::text END,
       (CASE WHEN s.flow = 'inbound' THEN 'delivered' WHEN s.fail = 1 THEN NULL WHEN s.fail > 1 THEN 'error' WHEN s.is_display THEN 'enqueued'
-            WHEN s.rc < 0.45 THEN 'read' WHEN s.rc < 0.9 THEN 'delivered' WHEN s.rc < 0.98 THEN 'sent' ELSE 'enqueued' END)::message_status_enum,
-      CASE WHEN s.fail IN (1, 2) THEN (ARRAY[${ERROR_PAYLOADS.join(',')}])[1 + floor(s.rs * ${ERROR_PAYLOADS.length})::int]::jsonb
+            WHEN s.rc < 0.45 THEN 'read' WHEN s.rc < 0.9 THEN 'delivered' WHEN s.rc < 0.975 THEN 'sent' WHEN s.rc < 0.995 THEN 'enqueued' END)::message_status_enum,
+      CASE WHEN s.fail IN (2, 3) THEN jsonb_build_object('app', 'GlificNgo' || s.org_id, 'timestamp', (extract(epoch FROM s.ts) * 1000)::bigint + 1500 + floor(pg_temp.r(s.k, 24) * 600000)::bigint,
+               'version', 2, 'type', 'message-event',
+               'payload', jsonb_build_object('id', 'gBEG' || left(replace(pg_temp.u(s.k, 6)::text, '-', ''), 24), 'gsId', pg_temp.u(s.k, 2)::text, 'type', 'failed',
+                 'payload', CASE WHEN s.fail = 3 THEN CASE WHEN pg_temp.r(s.k, 25) < 0.5 THEN '{}'::jsonb ELSE jsonb_build_object('reason', 'Message failed to send') END
+                            ELSE jsonb_build_object('code', (ARRAY[${FAILURE_MIX.map((f) => f.code).join(',')}])[s.code_ix],
+                                                    'reason', (${sqlArray(FAILURE_MIX.map((f) => FAILURE_REASONS[f.code]))})[s.code_ix]) END))
+           WHEN s.fail = 5 THEN (ARRAY[${REFUSALS.map((x) => sqlText(JSON.stringify(x))).join(',')}]::jsonb[])[1 + floor(pg_temp.r(s.k, 26) * ${REFUSALS.length})::int]
+           WHEN s.fail = 1 THEN '{}'::jsonb
            WHEN pg_temp.r(s.k, 10) < 0.04 THEN NULL
            WHEN pg_temp.r(s.k, 10) < 0.045 THEN 'null'::jsonb
            ELSE '{}'::jsonb END,
@@ -512,12 +641,16 @@ function messagesForDaySql(p: { d: number; date: string; dayNo: number; days: nu
       CASE WHEN s.flow = 'inbound' AND pg_temp.r(s.k, 14) < 0.2 THEN (ARRAY['registration','quiz_answer','help','Feedback, positive'])[1 + floor(pg_temp.r(s.k, 15) * 4)::int] END,
       CASE WHEN s.flow = 'outbound' AND NOT s.is_display AND NOT s.is_member AND pg_temp.r(s.k, 16) < 0.6 THEN s.main_flows[1 + floor(pg_temp.r(s.k, 17) * array_length(s.main_flows, 1))::int] END,
       s.group_id, '{}'::jsonb,
-      CASE WHEN s.is_hsm THEN s.tmpl[1 + floor(pg_temp.r(s.k, 18) * array_length(s.tmpl, 1))::int] END,
-      CASE WHEN s.flow = 'outbound' AND NOT s.is_hsm AND s.rs < 0.06 THEN s.itmpl[1] WHEN s.flow = 'outbound' AND NOT s.is_hsm AND s.rs < 0.08 THEN s.itmpl[2] END,
-      CASE WHEN s.flow = 'outbound' AND s.fail <> 1 THEN date_trunc('second', s.ts) END,
+      CASE WHEN s.forced_tmpl IS NOT NULL THEN s.forced_tmpl WHEN s.is_hsm THEN s.tmpl[s.slot] WHEN s.saved_ix IS NOT NULL THEN s.saved[s.saved_ix] END,
+      CASE WHEN s.flow = 'outbound' AND NOT s.is_hsm AND s.saved_ix IS NULL AND s.rs < 0.06 THEN s.itmpl[1]
+           WHEN s.flow = 'outbound' AND NOT s.is_hsm AND s.saved_ix IS NULL AND s.rs < 0.08 THEN s.itmpl[2] END,
+      CASE WHEN s.flow = 'outbound' AND s.fail NOT IN (1, 5) AND NOT (s.unsent AND s.fail = 0) THEN date_trunc('second', s.ts) END,
       NULL
-    FROM shaped s ORDER BY s.id
-    RETURNING id, contact_id, group_id, sender_id, receiver_id, flow, inserted_at, organization_id, is_hsm, status, bsp_status, errors
+    FROM (SELECT f.*, CASE WHEN f.fail <> 2 THEN NULL WHEN f.is_hsm THEN ${failureCodeIndexSql('pg_temp.r(f.k, 25)', 'template')}
+                           ELSE ${failureCodeIndexSql('pg_temp.r(f.k, 25)', 'freeForm')} END AS code_ix
+          FROM fated f) s
+    ORDER BY s.id
+    RETURNING id, contact_id, group_id, sender_id, receiver_id, flow, inserted_at, organization_id, is_hsm, status, bsp_status, errors, template_id, bsp_message_id
   ),
   cnt AS (
     INSERT INTO gen_counters (key, n, last_in, last_comm)
@@ -528,25 +661,93 @@ function messagesForDaySql(p: { d: number; date: string; dayNo: number; days: nu
       last_in = greatest(gen_counters.last_in, excluded.last_in), last_comm = greatest(gen_counters.last_comm, excluded.last_comm)
     RETURNING 1
   ),
+  billed AS (
+    SELECT i.*, g.mpd FROM ins i JOIN gen_orgs g ON g.org_id = i.organization_id
+    WHERE i.contact_id <> g.org_contact AND i.contact_id NOT BETWEEN g.sim_first AND g.sim_first + 4
+      AND i.status <> 'error' AND i.bsp_status IS DISTINCT FROM 'error'
+  ),
   conv AS (
     INSERT INTO messages_conversations (conversation_id, deduction_type, is_billable, message_id, organization_id, payload, inserted_at, updated_at)
-    SELECT v.cid, v.dtype, v.billable, CASE WHEN pg_temp.r(v.id, 72) < 0.1 THEN NULL ELSE v.id END, v.organization_id,
-      jsonb_build_object('app', 'glific', 'type', 'billing-event', 'timestamp', (extract(epoch FROM v.t) * 1000)::bigint,
-        'payload', jsonb_build_object('deductions', jsonb_build_object('type', 'regular', 'model', 'CBP', 'source', 'whatsapp', 'billable', v.billable, 'category', v.dtype),
-          'references', jsonb_build_object('id', pg_temp.u(v.id, 4), 'gsId', pg_temp.u(v.id, 5), 'conversationId', v.cid, 'destination', '91xxxxxxxxxx'))),
+    SELECT v.cid, v.dtype, v.billable, v.message_id, v.organization_id,
+      jsonb_build_object('app', 'GlificNgo' || v.organization_id, 'type', 'billing-event', 'timestamp', (extract(epoch FROM v.t) * 1000)::bigint, 'version', 2,
+        'payload', jsonb_build_object('deductions', jsonb_build_object('type', v.dedtype, 'model', v.model, 'source', 'whatsapp', 'billable', v.billable, 'category', v.dtype),
+          'references', jsonb_build_object('id', pg_temp.u(v.id, 4), 'gsId', v.gs_id, 'conversationId', v.cid, 'destination', '91xxxxxxxxxx'))),
       v.t, v.t
     FROM (
+      ${[
+        conversationBased
+          ? `-- Conversation-based pricing: an event per conversation, repeated ids, some for messages Glific never found.
       SELECT i.id, i.organization_id, md5(${seed} || ':conv:' || i.contact_id || ':' || floor(extract(epoch FROM i.inserted_at) / 86400)::bigint) AS cid,
         CASE WHEN i.is_hsm THEN CASE WHEN pg_temp.r(i.id, 71) < 0.7 THEN 'marketing' ELSE 'utility' END ELSE 'service' END AS dtype,
-        pg_temp.r(i.id, 73) < 0.8 AS billable, date_trunc('second', i.inserted_at + make_interval(secs => 2 + pg_temp.r(i.id, 74) * 58)) AS t
-      FROM ins i JOIN gen_orgs g ON g.org_id = i.organization_id
-      WHERE i.contact_id <> g.org_contact AND i.contact_id NOT BETWEEN g.sim_first AND g.sim_first + 4
-        AND i.status <> 'error' AND i.bsp_status IS DISTINCT FROM 'error'
-        AND pg_temp.r(i.id, 70) < CASE WHEN i.flow = 'outbound' THEN 0.35 ELSE 0.15 END
+        'regular' AS dedtype, 'CBP' AS model, pg_temp.r(i.id, 73) < 0.8 AS billable,
+        CASE WHEN pg_temp.r(i.id, 72) < 0.1 THEN NULL ELSE i.id END AS message_id, pg_temp.u(i.id, 5)::text AS gs_id,
+        date_trunc('second', i.inserted_at + make_interval(secs => 2 + pg_temp.r(i.id, 74) * 58)) AS t
+      FROM billed i
+      WHERE i.inserted_at < TIMESTAMP '${PER_MESSAGE_PRICING} 00:00:00'
+        AND pg_temp.r(i.id, 70) < CASE WHEN i.flow = 'outbound' THEN 0.35 ELSE 0.15 END`
+          : '',
+        perMessage
+          ? `-- Per-message pricing: only free-entry-point (click-to-WhatsApp ad) sends carry a conversation id,
+      -- a few per org and week; deduction_type holds the category, and they are free.
+      SELECT i.id, i.organization_id, md5(${seed} || ':fep:' || i.contact_id || ':' || floor(extract(epoch FROM i.inserted_at) / 259200)::bigint) AS cid,
+        CASE WHEN NOT i.is_hsm THEN 'service' WHEN upper(t.category) = 'MARKETING' THEN 'marketing' WHEN upper(t.category) = 'AUTHENTICATION' THEN 'authentication'
+             ELSE 'utility' END AS dtype,
+        'FEP' AS dedtype, 'PMP' AS model, false AS billable, i.id AS message_id, i.bsp_message_id AS gs_id,
+        date_trunc('second', i.inserted_at + make_interval(secs => 2 + pg_temp.r(i.id, 74) * 58)) AS t
+      FROM billed i LEFT JOIN session_templates t ON t.id = i.template_id
+      WHERE i.inserted_at >= TIMESTAMP '${PER_MESSAGE_PRICING} 00:00:00' AND i.flow = 'outbound'
+        AND pg_temp.r(i.id, 70) < 0.45 / greatest(1.0, i.mpd * 0.6)`
+          : '',
+      ].filter(Boolean).join('\n      UNION ALL\n      ')}
     ) v ORDER BY v.t, v.id
     RETURNING 1
   )
   SELECT (SELECT count(*) FROM ins) AS n, (SELECT count(*) FROM cnt) AS counters, (SELECT count(*) FROM conv) AS conversations`;
+}
+
+/**
+ * The customer-service window's edges (METRICS §3a), on the org's EDGE_CONTACTS, which get no
+ * other traffic. On even days (epoch day number) each writes an inbound message at a random
+ * instant T between 09:00 and 12:00 local time (contact 3 writes two at the same T); on the next
+ * day:
+ * - contact 1 is sent the utility template at T + 24 h - 1 µs (inside its window) and at exactly
+ *   T + 24 h (outside: the window is (t - 24 h, t]);
+ * - contact 2 writes again at exactly T + 24 h (a new window opens) and is sent the utility
+ *   template at that same instant, after it (inside: the window includes t itself);
+ * - contact 3 writes again at T + 24 h - 1 µs (no new window).
+ * All of these are delivered.
+ */
+function edgeRowsSql(p: { d: number; date: string; dayNo: number; dk: string }): string {
+  const { d, date, dayNo, dk } = p;
+  const anchor = (dayDate: string, dayNumber: number, j: number) =>
+    `((DATE '${dayDate}' + make_interval(hours => 9, secs => pg_temp.r(o.org_id * 100000 + ${dayNumber}, ${27 + j}) * 10800))::timestamp AT TIME ZONE o.tz) AT TIME ZONE 'UTC'`;
+  const prev = addDays(date, -1);
+  // (slot, edge contact 0-2, outbound utility send?, time)
+  const events: Array<[number, number, boolean, string]> = [];
+  if (dayNo % 2 === 0) {
+    events.push([0, 0, false, anchor(date, dayNo, 0)], [1, 1, false, anchor(date, dayNo, 1)], [2, 2, false, anchor(date, dayNo, 2)], [3, 2, false, anchor(date, dayNo, 2)]);
+  } else if (d >= 1) {
+    const day = `interval '24 hours'`;
+    const tick = `interval '1 microsecond'`;
+    events.push(
+      [0, 0, true, `${anchor(prev, dayNo - 1, 0)} + ${day} - ${tick}`],
+      [1, 0, true, `${anchor(prev, dayNo - 1, 0)} + ${day}`],
+      [2, 1, false, `${anchor(prev, dayNo - 1, 1)} + ${day}`],
+      [3, 1, true, `${anchor(prev, dayNo - 1, 1)} + ${day}`],
+      [4, 2, false, `${anchor(prev, dayNo - 1, 2)} + ${day} - ${tick}`],
+    );
+  }
+  const values = events.length
+    ? events.map(([slot, who, out, t]) => `(${slot}, ${who}, ${out}, ${t})`).join(',\n        ')
+    : `(0, 0, false, NULL::timestamp)`;
+  return `edge AS (
+    SELECT o.org_id, o.org_contact, o.tmpl, o.saved, o.itmpl, o.main_flows, o.users, ${dk} * 1000000 + 990000 + e.slot AS k, FALSE AS is_display, FALSE AS is_member,
+      NULL::bigint AS group_id, NULL::bigint AS send_key, CASE WHEN e.outbound THEN 0.99 ELSE 0.0 END::float8 AS rf, 0.3::float8 AS rc, 0.5::float8 AS rs,
+      0.5::float8 AS re, 0.5::float8 AS rb, CASE WHEN e.outbound THEN 0.01 ELSE 0.99 END::float8 AS rx, o.edge_first + e.who AS contact_id, e.t AS ts,
+      CASE WHEN e.outbound THEN o.utility_tmpl END AS forced_tmpl
+    FROM o, LATERAL (VALUES ${values}) AS e(slot, who, outbound, t)
+    WHERE o.cnt > 0 AND ${events.length > 0}
+  )`;
 }
 
 /** Flow runs over the whole history: published/draft, completed/killed/open, sub-flows, background and WhatsApp-group runs. */
@@ -655,9 +856,17 @@ function statsSql(p: { startDate: string; endDate: string; statsDays: number; da
       fs, fc, 0 AS users, conv, h + interval '1 hour' + interval '12 seconds' AS gen
     FROM live
     UNION ALL
-    SELECT org, 'day', h::date, 0, sum(contacts), sum(active), sum(optin), sum(optout), sum(messages), sum(inbound), sum(outbound), sum(hsm),
-      sum(fs), sum(fc), (org % 3) + 1, sum(conv), (h::date + 1)::timestamp + interval '25 seconds'
-    FROM live GROUP BY org, h::date
+    SELECT org, 'day', date, 0,
+      -- Glific's bug until its fix: a day row's contacts held the all-time total, not the new ones
+      CASE WHEN date < DATE '${STATS_CONTACTS_FIX}'
+           THEN (SELECT count(*) FROM contacts c WHERE c.organization_id = org AND c.status <> 'blocked' AND c.inserted_at < date + 1)
+           ELSE contacts END,
+      active, optin, optout, messages, inbound, outbound, hsm, fs, fc, (org % 3) + 1, conv, (date + 1)::timestamp + interval '25 seconds'
+    FROM (
+      SELECT org, h::date AS date, sum(contacts) AS contacts, sum(active) AS active, sum(optin) AS optin, sum(optout) AS optout, sum(messages) AS messages,
+        sum(inbound) AS inbound, sum(outbound) AS outbound, sum(hsm) AS hsm, sum(fs) AS fs, sum(fc) AS fc, sum(conv) AS conv
+      FROM live GROUP BY org, h::date
+    ) d
   ),
   kept AS (
     SELECT * FROM rows

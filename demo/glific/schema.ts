@@ -203,6 +203,8 @@ CREATE TABLE public.organizations (
   trial_expiration_date timestamp(0) without time zone,
   deleted_at timestamp(0) without time zone
 );
+COMMENT ON COLUMN public.organizations.is_trial_org IS 'whether this is a trial org';
+COMMENT ON COLUMN public.organizations.trial_expiration_date IS 'When the trial period for this org ends';
 
 CREATE TABLE public.contacts (
   id bigserial PRIMARY KEY,
@@ -342,25 +344,39 @@ CREATE TABLE public.messages_media (
 
 CREATE TABLE public.session_templates (
   id bigserial PRIMARY KEY,
-  uuid uuid,
+  uuid uuid NOT NULL,
   label character varying(255) NOT NULL,
   body text,
   type public.message_type_enum,
+  is_reserved boolean DEFAULT false,
+  is_active boolean DEFAULT true,
+  is_source boolean DEFAULT false,
   shortcode character varying(255),
   is_hsm boolean DEFAULT false,
   number_parameters integer,
-  category character varying(255),
-  status character varying(255),
-  is_active boolean DEFAULT false,
-  is_reserved boolean DEFAULT false,
-  is_source boolean DEFAULT false,
-  button_type public.template_button_type_enum,
-  bsp_id character varying(255),
   language_id bigint NOT NULL,
+  parent_id bigint,
+  message_media_id bigint,
   organization_id bigint NOT NULL,
   inserted_at timestamp(0) without time zone NOT NULL,
-  updated_at timestamp(0) without time zone NOT NULL
+  updated_at timestamp(0) without time zone NOT NULL,
+  translations jsonb DEFAULT '{}'::jsonb,
+  status character varying(255),
+  category character varying(255),
+  example text,
+  has_buttons boolean DEFAULT false,
+  button_type public.template_button_type_enum,
+  buttons jsonb DEFAULT '[]'::jsonb,
+  bsp_id character varying(255),
+  reason character varying(255),
+  tag_id bigint,
+  quality character varying(255),
+  allow_template_category_change boolean DEFAULT true,
+  footer character varying(255)
 );
+COMMENT ON COLUMN public.session_templates.is_hsm IS 'Field to check hsm message type';
+COMMENT ON COLUMN public.session_templates.status IS 'Whatsapp status of the HSM template';
+COMMENT ON COLUMN public.session_templates.category IS 'Whatsapp HSM category';
 
 CREATE TABLE public.interactive_templates (
   id bigserial PRIMARY KEY,
@@ -653,6 +669,10 @@ CREATE INDEX messages_media_inserted_at_index ON public.messages_media USING btr
 CREATE INDEX messages_media_organization_id_url_index ON public.messages_media USING btree (organization_id, url);
 
 CREATE UNIQUE INDEX session_templates_label_language_id_organization_id_index ON public.session_templates USING btree (label, language_id, organization_id);
+CREATE INDEX session_templates_organization_id_index ON public.session_templates USING btree (organization_id);
+CREATE UNIQUE INDEX session_templates_shortcode_language_id_organization_id_index ON public.session_templates USING btree (shortcode, language_id, organization_id);
+CREATE UNIQUE INDEX session_templates_uuid_index ON public.session_templates USING btree (uuid);
+CREATE INDEX session_templates_message_media_id_index ON public.session_templates USING btree (message_media_id) WHERE (message_media_id IS NOT NULL);
 CREATE UNIQUE INDEX interactive_templates_label_organization_id_index ON public.interactive_templates USING btree (label, organization_id);
 CREATE INDEX whatsapp_forms_responses_organization_id_index ON public.whatsapp_forms_responses USING btree (organization_id);
 CREATE INDEX wa_groups_organization_id_index ON public.wa_groups USING btree (organization_id);
@@ -733,6 +753,9 @@ const FOREIGN_KEYS: Fk[] = [
   ['public.messages_media', 'organization_id', ORG, 'CASCADE'],
   ['public.session_templates', 'language_id', 'global.languages', 'RESTRICT'],
   ['public.session_templates', 'organization_id', ORG, 'CASCADE'],
+  ['public.session_templates', 'parent_id', 'public.session_templates', 'SET NULL'],
+  ['public.session_templates', 'message_media_id', 'public.messages_media', 'CASCADE'],
+  ['public.session_templates', 'tag_id', 'public.tags', 'NO ACTION'],
   ['public.interactive_templates', 'language_id', 'global.languages', 'RESTRICT'],
   ['public.interactive_templates', 'organization_id', ORG, 'CASCADE'],
   ['public.whatsapp_forms_responses', 'contact_id', 'public.contacts', 'CASCADE'],
