@@ -70,7 +70,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const cmd = args[args.length - 1] as Command;
     // The configuration is read only for a command that runs: --help works whatever it holds.
     const config = loadConfig(io.env);
-    log = createLog({ stream: io.stderr, color: !io.env.NO_COLOR && io.env.TERM !== 'dumb' });
+    log = createLog({ stream: io.stderr });
     code = await work(cmd.opts() as Parameters<typeof work>[0], { config, io, log });
   };
   try {

@@ -31,7 +31,7 @@ export interface LogOptions {
   /** Default: process.stderr. */
   stream?: NodeJS.WritableStream;
   quiet?: boolean;
-  /** Colours on a terminal; default true (pass false for NO_COLOR or TERM=dumb). */
+  /** Colours on a terminal; default: pino-pretty's own test (a colour terminal, no NO_COLOR). */
   color?: boolean;
 }
 
@@ -39,7 +39,7 @@ export interface LogOptions {
 export function createLogger(opts: LogOptions = {}): pino.Logger {
   const stream = opts.stream ?? process.stderr;
   const json = opts.json ?? !(stream as NodeJS.WriteStream).isTTY;
-  const destination = json ? stream : prettyStream(stream, opts.color ?? true);
+  const destination = json ? stream : prettyStream(stream, opts.color);
   return pino(
     {
       level: opts.quiet ? 'silent' : 'info',
@@ -64,9 +64,9 @@ export function createLog(opts: LogOptions = {}): Log {
 }
 
 /** Loaded only on a terminal: a nightly run off a terminal never pays for it. */
-function prettyStream(stream: NodeJS.WritableStream, color: boolean): { write(line: string): void } {
-  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
-  const pretty = prettyFactory({ colorize: color, messageKey: 'event', translateTime: 'HH:MM:ss', singleLine: true });
+function prettyStream(stream: NodeJS.WritableStream, color: boolean | undefined): { write(line: string): void } {
+  const { prettyFactory, isColorSupported } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  const pretty = prettyFactory({ colorize: color ?? isColorSupported, messageKey: 'event', translateTime: 'HH:MM:ss', singleLine: true });
   return { write: (line) => void stream.write(pretty(line)) };
 }
 

@@ -62,7 +62,7 @@ describe('the log', () => {
     expect(() => JSON.parse(lines[0])).toThrow();
 
     const coloured = stream(true);
-    createLog({ stream: coloured })('org.failed', { org: 'acme' });
+    createLog({ stream: coloured, color: true })('org.failed', { org: 'acme' });
     expect(coloured.text).toContain('\x1b[');
     expect(coloured.text.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/ERROR: org\.failed/);
   });
