@@ -35,8 +35,7 @@ export interface LogOptions {
   color?: boolean;
 }
 
-/** The pino logger behind a Log, for what takes one itself. */
-export function createLogger(opts: LogOptions = {}): pino.Logger {
+function createLogger(opts: LogOptions = {}): pino.Logger {
   const stream = opts.stream ?? process.stderr;
   const json = opts.json ?? !(stream as NodeJS.WriteStream).isTTY;
   const destination = json ? stream : prettyStream(stream, opts.color);

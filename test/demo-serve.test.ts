@@ -1,18 +1,27 @@
-// `npm run demo:serve` on a fresh checkout: it makes the demo first, serves it on 127.0.0.1,
-// prints the address and logins that work, and Ctrl-C leaves nothing running.
+// `npm run demo:serve` on a fresh checkout: it makes the demo first, serves it on 127.0.0.1 (on
+// a free port when 8080 is taken), prints the address and logins that work, and Ctrl-C leaves
+// nothing running.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { SESSION_COOKIE } from '../serve/session.ts';
 import { startDemoServe, type DemoServe } from './support/demo-serve.ts';
 
 let demo: DemoServe;
+let held: net.Server | undefined;
 
 beforeAll(async () => {
-  demo = await startDemoServe(['--port', '0', '--days', '3']);
+  // Port 8080 taken (here, or by anything else on the machine): the demo takes a free port.
+  held = await new Promise<net.Server | undefined>((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(undefined));
+    srv.listen(8080, '127.0.0.1', () => resolve(srv));
+  });
+  demo = await startDemoServe(['--days', '3']);
 }, 600_000);
 
 afterAll(async () => {
   await demo?.cleanup();
+  held?.close();
 });
 
 /** The login form's cookie and token, then the login itself: the session cookie, or none. */
@@ -45,6 +54,7 @@ describe('demo --serve as a real process', () => {
   it('made the demo first, and prints a 127.0.0.1 address and a working login per demo organization', async () => {
     expect(demo.stdout()).toMatch(/There is no demo yet: making it first/);
     expect(new URL(demo.url).hostname).toBe('127.0.0.1');
+    expect(Number(new URL(demo.url).port)).not.toBe(8080);
     // The three active demo organizations; the inactive and the suspended one cannot be read.
     expect(demo.logins.map((l) => l.shortcode)).toEqual(['ngo1', 'ngo2', 'ngo3']);
     expect(await accepts(demo.pgPort)).toBe(true);
