@@ -1,153 +1,95 @@
-// `glific-reports`: a thin shell over jobs/. Parses arguments, opens the databases, runs the job,
-// prints the summary, and maps outcomes to exit codes (0 ok, 1 run failed, 2 bad usage).
-import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config/env.ts';
+// `glific-reports`: a thin shell over jobs/. Parses arguments (commander: every command answers
+// --help), opens the databases, runs the job, prints the summary, and maps outcomes to exit
+// codes (0 ok, 1 run failed, 2 bad usage).
+import { Command, CommanderError } from 'commander';
+import { loadConfig } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
 import { createLog, type Log } from '../lib/log.ts';
-import { planRun, runJob, type RunRequest, type RunSummary } from '../jobs/run.ts';
-import { openContext } from './context.ts';
-import { migrateStore } from '../store/connect.ts';
-import { publishStep, digestStep } from './steps.ts';
-import { loadDemo } from './demo.ts';
-import type { CliIo } from './io.ts';
-import { humanSummary } from './summary.ts';
-import { printStatus } from './status.ts';
-import { runServe } from './serve.ts';
-import { commandRecipients, RECIPIENTS_USAGE } from './recipients.ts';
-import { commandSchedule, SCHEDULE_USAGE } from './schedule.ts';
-import { progressLog } from '../jobs/progress.ts';
-import { waitingClaims } from '../jobs/claims.ts';
-import { RunLocks } from '../store/runs.ts';
+import type { Act, CliIo } from './io.ts';
+import { addRunCommand } from './run.ts';
+import { addScheduleCommand } from './schedule.ts';
+import { addStatusCommand } from './status.ts';
+import { addServeCommand } from './serve.ts';
+import { addRecipientsCommand } from './recipients.ts';
+import { addDemoCommand } from './demo.ts';
+import { packageVersion } from './version.ts';
 
-const USAGE = `usage:
-  glific-reports run daily   [--date YYYY-MM-DD] [options]
-  glific-reports run monthly [--month YYYY-MM]   [options]
-  glific-reports run range   --from YYYY-MM-DD --to YYYY-MM-DD [options]
-  glific-reports status [--json]
-  glific-reports serve [--port N] [--host ADDR]
-  ${RECIPIENTS_USAGE}
-  ${SCHEDULE_USAGE}
-  glific-reports demo            (what \`npm start\` runs)
-options: --org SHORTCODE (repeatable)  --no-site  --no-email  --resend  --recapture  --json`;
+const NAME = 'glific-reports';
 
-function parseRun(args: string[]): RunRequest & { json: boolean } {
-  const [job, ...rest] = args;
-  if (job !== 'daily' && job !== 'monthly' && job !== 'range') throw new UsageError(`run needs a job: daily, monthly or range (got "${job ?? ''}")\n${USAGE}`);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      options: {
-        date: { type: 'string' },
-        month: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        org: { type: 'string', multiple: true },
-        'no-site': { type: 'boolean' },
-        'no-email': { type: 'boolean' },
-        resend: { type: 'boolean' },
-        recapture: { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const v = parsed.values;
-  const only = (name: string, allowed: JobKindOption[]) => {
-    if ((v as Record<string, unknown>)[name] !== undefined && !allowed.includes(job)) throw new UsageError(`--${name} does not apply to run ${job}`);
+const CONFIGURATION = `
+Every command answers --help, e.g. glific-reports run daily --help.
+
+Configuration comes from environment variables (and a .env file in the working directory):
+GLIFIC_DATABASE_URL, REPORTS_OUTPUT_DIR, SMTP_URL, ... — the README's Configuration section
+lists them all with their defaults. Logs are JSON lines on stderr (readable on a terminal).
+
+Exit codes: 0 success; 1 the run failed for some or all organizations; 2 bad usage or
+configuration (the one-line message names what to fix; nothing was changed).`;
+
+function buildProgram(io: CliIo, act: Act): Command {
+  const program = new Command(NAME)
+    .description('chatbot indicators per organization-local day and month from a Glific database: a report site, email digests, and a login server for the site')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show the usage and options')
+    .helpCommand('help [command]', 'show the usage and options of a command')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+      getOutHelpWidth: () => (io.stdout as NodeJS.WriteStream).columns || 100,
+      getErrHelpWidth: () => (io.stderr as NodeJS.WriteStream).columns || 100,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    })
+    .showSuggestionAfterError(true)
+    // A command in the list reads as it is typed: `run daily|monthly|range [options]`.
+    .configureHelp({ subcommandTerm: (cmd) => `${cmd.name()} ${cmd.usage()}` })
+    .addHelpText('after', CONFIGURATION);
+  addRunCommand(program, act);
+  addScheduleCommand(program, act);
+  addStatusCommand(program, act);
+  addServeCommand(program, act);
+  addRecipientsCommand(program, act);
+  addDemoCommand(program, act);
+  // commander's own errors (unknown option, missing value, unknown command) as one line in our
+  // form, naming the command whose --help lists what it takes.
+  const each = (cmd: Command, path: string): void => {
+    cmd.configureOutput({ outputError: (s) => void io.stderr.write(`${NAME}: ${oneLine(s)}; see ${path} --help\n`) });
+    for (const sub of cmd.commands) each(sub, `${path} ${sub.name()}`);
   };
-  type JobKindOption = 'daily' | 'monthly' | 'range';
-  only('date', ['daily']);
-  only('month', ['monthly']);
-  only('from', ['range']);
-  only('to', ['range']);
-  return {
-    job,
-    date: v.date,
-    month: v.month,
-    from: v.from,
-    to: v.to,
-    orgs: v.org,
-    site: !v['no-site'],
-    email: !v['no-email'],
-    resend: !!v.resend,
-    recapture: !!v.recapture,
-    json: !!v.json,
-  };
+  each(program, NAME);
+  return program;
 }
 
-async function commandRun(args: string[], config: Config, io: CliIo, log: Log): Promise<number> {
-  const req = parseRun(args);
-  const ctx = await openContext(config, log);
-  try {
-    const now = io.now();
-    const plan = await planRun(req, { glific: ctx.glific, now, fallbackZone: config.timezoneFallback });
-    await migrateStore(ctx.store);
-    // On a terminal a progress bar; elsewhere the JSON log lines are the progress.
-    const bar = (io.stderr as NodeJS.WriteStream).isTTY ? progressLog(log, io.stderr, { orgs: plan.length }) : undefined;
-    const runLog: Log = bar ?? log;
-    const locks = await RunLocks.open(ctx.store);
-    let summary: RunSummary;
-    try {
-      summary = await runJob(req, {
-        glific: ctx.glific,
-        store: ctx.store,
-        now,
-        clock: io.now,
-        log: runLog,
-        outputDir: config.outputDir,
-        fallbackZone: config.timezoneFallback,
-        publishSite: publishStep(config, runLog, now),
-        sendDigests: digestStep(config, runLog, now, ctx),
-        claims: waitingClaims(locks, runLog),
-      }, plan);
-    } finally {
-      bar?.done();
-      await locks.close();
-    }
-    io.stdout.write(req.json ? JSON.stringify(summary, null, 2) + '\n' : humanSummary(summary));
-    return summary.exitCode;
-  } finally {
-    await ctx.close();
-  }
-}
+const oneLine = (s: string) => s.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim().replace(/\.$/, '');
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  const log = createLog({ stream: io.stderr });
-  try {
+  let log: Log | undefined;
+  let code = 0;
+  const act: Act = (work) => async (...args) => {
+    const cmd = args[args.length - 1] as Command;
+    // The configuration is read only for a command that runs: --help works whatever it holds.
     const config = loadConfig(io.env);
-    const [cmd, ...rest] = argv;
-    switch (cmd) {
-      case 'run':
-        return await commandRun(rest, config, io, log);
-      case 'demo':
-        return await (await loadDemo()).runDemo(config, io, log);
-      case 'status':
-        return await printStatus(rest, config, io, log);
-      case 'schedule':
-        return await commandSchedule(rest, config, io, log);
-      case 'serve':
-        return await runServe(rest, config, io, log);
-      case 'recipients':
-        return await commandRecipients(rest, config, io, log);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout.write(USAGE + '\n');
-        return cmd === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command "${cmd}"\n${USAGE}`);
-    }
+    log = createLog({ stream: io.stderr });
+    code = await work(cmd.opts() as Parameters<typeof work>[0], { config, io, log });
+  };
+  try {
+    await buildProgram(io, act).parseAsync(argv, { from: 'user' });
+    return code;
   } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; a missing command shows the help on stderr; the rest
+      // (unknown option or command, missing value) was printed by outputError above.
+      return err.exitCode === 0 ? 0 : 2;
+    }
     if (err instanceof UsageError) {
-      io.stderr.write(`glific-reports: ${err.message}\n`);
+      io.stderr.write(`${NAME}: ${err.message}\n`);
       return 2;
     }
-    io.stderr.write(`glific-reports: failed: ${(err as Error)?.stack ?? String(err)}\n`);
+    const e = err as Error;
+    // Off a terminal the log collector gets it as one JSON line, like everything else.
+    if (log && !(io.stderr as NodeJS.WriteStream).isTTY) log('command.failed', { error: e?.message ?? String(err), stack: e?.stack });
+    else io.stderr.write(`${NAME}: failed: ${e?.stack ?? String(err)}\n`);
     return 1;
   }
 }

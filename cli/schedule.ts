@@ -1,7 +1,7 @@
 // `glific-reports schedule`: runs the daily and monthly jobs on their cron schedules, in each
 // organization's zone, until SIGTERM/SIGINT (then exit 0). `--once` does one catch-up pass and
 // exits (1 if a run failed); `--now` pretends the clock says that instant (tests, replays).
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import type { Config } from '../config/env.ts';
 import { UsageError } from '../config/errors.ts';
 import type { Log } from '../lib/log.ts';
@@ -10,35 +10,43 @@ import { scheduleConfig } from '../jobs/fire-times.ts';
 import { migrateStore } from '../store/connect.ts';
 import { openContext } from './context.ts';
 import { digestStep, publishStep } from './steps.ts';
-import type { CliIo } from './io.ts';
+import type { Act, CliIo } from './io.ts';
 import { humanSummary } from './summary.ts';
-
-export const SCHEDULE_USAGE = `glific-reports schedule [--once] [--now ISO-INSTANT] [--no-site] [--no-email] [--json]`;
 
 /** How long SIGTERM waits for the run in hand before failing it and exiting. */
 const STOP_GRACE_MS = 20_000;
 
-function parse(args: string[]) {
-  try {
-    const v = parseArgs({
-      args,
-      options: { once: { type: 'boolean' }, now: { type: 'string' }, 'no-site': { type: 'boolean' }, 'no-email': { type: 'boolean' }, json: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-    let now: Date | undefined;
-    if (v.now !== undefined) {
-      now = new Date(v.now);
-      if (!/^\d{4}-\d{2}-\d{2}T/.test(v.now) || Number.isNaN(now.getTime())) throw new Error(`--now must be an ISO 8601 instant like 2026-03-10T02:30:00Z (got "${v.now}")`);
-    }
-    return { once: !!v.once, now, site: !v['no-site'], email: !v['no-email'], json: !!v.json };
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\nusage: ${SCHEDULE_USAGE}`);
-  }
+interface ScheduleOptions {
+  once?: boolean;
+  now?: string;
+  site: boolean;
+  email: boolean;
+  json?: boolean;
 }
 
-export async function commandSchedule(args: string[], config: Config, io: CliIo, log: Log): Promise<number> {
-  const opts = parse(args);
+export function addScheduleCommand(program: Command, act: Act): void {
+  program
+    .command('schedule')
+    .summary('run the jobs on their cron schedules, with catch-up, until stopped')
+    .description("run the daily and monthly jobs on their cron schedules (REPORTS_DAILY_CRON, REPORTS_MONTHLY_CRON) in each organization's zone, catching up what is owed, until SIGTERM or SIGINT")
+    .option('--once', 'one catch-up pass, then exit; 1 if a run failed (default: keep running)')
+    .option('--now <ISO-INSTANT>', 'pretend it is this instant, e.g. 2026-03-10T02:30:00Z (default: now)')
+    .option('--no-site', 'do not publish the report site (default: publish it)')
+    .option('--no-email', 'do not send the digests (default: send, or preview without SMTP_URL)')
+    .option('--json', 'with --once, print the runs as JSON on stdout (default: readable text)')
+    .action(act<ScheduleOptions>((opts, { config, io, log }) => commandSchedule(parse(opts), config, io, log)));
+}
+
+function parse(v: ScheduleOptions) {
+  let now: Date | undefined;
+  if (v.now !== undefined) {
+    now = new Date(v.now);
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(v.now) || Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 instant like 2026-03-10T02:30:00Z (got "${v.now}")`);
+  }
+  return { once: !!v.once, now, site: v.site, email: v.email, json: !!v.json };
+}
+
+export async function commandSchedule(opts: ReturnType<typeof parse>, config: Config, io: CliIo, log: Log): Promise<number> {
   const cfg = scheduleConfig(config);
   const now = opts.now ? () => opts.now! : io.now;
   const ctx = await openContext(config, log, { migrate: false });

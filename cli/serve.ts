@@ -2,52 +2,61 @@
 // A thin shell: options and environment in, the app from serve/ out, stop on SIGTERM/SIGINT.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import type { Config } from '../config/env.ts';
 import type { Log } from '../lib/log.ts';
 import { UsageError } from '../config/errors.ts';
 import { connect, redactUrl } from '../db/connect.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
-import { createServeApp } from '../serve/app.ts';
-
-const USAGE = 'usage: glific-reports serve [--port N (default 8080)] [--host ADDRESS (default 127.0.0.1)]';
+import type { Act } from './io.ts';
 
 export interface ServeArgs {
   port: number;
   host: string;
 }
 
-export function parseServeArgs(args: string[]): ServeArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' } }, strict: true, allowPositionals: false });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const portText = parsed.values.port ?? '8080';
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** --port and --host, for `serve` and for `demo --serve`. */
+export function serveOptions(cmd: Command, ports = `(default: ${DEFAULT_PORT})`): Command {
+  return cmd
+    .option('--port <N>', `the port to listen on; 0: any free one ${ports}`)
+    .option('--host <ADDRESS>', `the address to listen on; 0.0.0.0: all (default: ${DEFAULT_HOST})`);
+}
+
+export function addServeCommand(program: Command, act: Act): void {
+  serveOptions(program.command('serve'))
+    .summary("the published site behind Glific's own login, over HTTP")
+    .description("the published site behind Glific's own login, over HTTP: staff, managers and admins of an organization log in with their Glific phone and password and see their organization's reports only (needs GLIFIC_DATABASE_URL)")
+    .action(act<{ port?: string; host?: string }>((opts, { config, io, log }) => runServe(serveArgs(opts), config, io, log)));
+}
+
+/** Checks --port and --host as typed; unset ones take their defaults. */
+export function serveArgs(v: { port?: string; host?: string }): ServeArgs {
+  const portText = v.port ?? String(DEFAULT_PORT);
   if (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535 (got "${portText}")`);
-  const host = parsed.values.host ?? '127.0.0.1';
+  const host = v.host ?? DEFAULT_HOST;
   if (!host.trim()) throw new UsageError('--host must not be empty');
   return { port: Number(portText), host };
 }
 
 export interface ServeControl {
-  /** Stops the server like SIGTERM does (tests). */
+  /** Stops the server like SIGTERM does (tests, the demo); a string reason is logged as the why. */
   signal?: AbortSignal;
   /** Called with the base URL once listening (tests). */
   onListening?: (url: string) => void;
 }
 
 export async function runServe(
-  args: string[],
+  { port, host }: ServeArgs,
   config: Config,
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env?: NodeJS.ProcessEnv },
   log: Log,
   control: ServeControl = {},
 ): Promise<number> {
-  const { port, host } = parseServeArgs(args);
   if (!config.glificDatabaseUrl) {
-    throw new UsageError('serve needs GLIFIC_DATABASE_URL: the Glific database whose users log in (the embedded demo database exists only for `npm start`)');
+    throw new UsageError('serve needs GLIFIC_DATABASE_URL: the Glific database whose users log in (to serve the embedded demo database instead, run `npm run demo:serve`)');
   }
   const { sessionSecret, trustProxy } = config;
   const siteDir = path.join(config.outputDir, 'site');
@@ -69,15 +78,17 @@ export async function runServe(
     } catch (err) {
       throw new Error(`cannot open the results store ${redactUrl(storeUrl)} (sessions are kept there): ${(err as Error).message}`);
     }
+    // Loaded here, not at the top: the other commands (a nightly `run daily`) never pay for Fastify.
+    const { createServeApp } = await import('../serve/app.ts');
     const app = await createServeApp({ siteDir, glific, store, sessionSecret, trustProxy, log });
     const stopped = new Promise<string>((resolve) => {
       const term = () => resolve('SIGTERM');
       const int = () => resolve('SIGINT');
-      const abort = () => resolve('abort');
+      const abort = () => resolve(typeof control.signal?.reason === 'string' ? control.signal.reason : 'abort');
       process.once('SIGTERM', term);
       process.once('SIGINT', int);
       control.signal?.addEventListener('abort', abort, { once: true });
-      if (control.signal?.aborted) resolve('abort');
+      if (control.signal?.aborted) abort();
       unhook = () => {
         process.off('SIGTERM', term);
         process.off('SIGINT', int);

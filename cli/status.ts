@@ -1,23 +1,25 @@
 // `glific-reports status`: the last runs per organization and their outcome, failures with
 // their message, what each org's schedule runs next and which periods are overdue.
-import { parseArgs } from 'node:util';
+import type { Command } from 'commander';
 import type { Config } from '../config/env.ts';
-import { UsageError } from '../config/errors.ts';
 import type { Log } from '../lib/log.ts';
 import { openContext } from './context.ts';
 import { migrateStore } from '../store/connect.ts';
-import type { CliIo } from './io.ts';
+import type { Act, CliIo } from './io.ts';
 import { nextFireTime, periodOfFire, scheduleConfig } from '../jobs/fire-times.ts';
 import { owedNow, scheduleZone } from '../jobs/scheduler.ts';
 import { recentRuns } from '../store/runs.ts';
 
-export async function printStatus(args: string[], config: Config, io: CliIo, log: Log): Promise<number> {
-  let json = false;
-  try {
-    json = !!parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true }).values.json;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+export function addStatusCommand(program: Command, act: Act): void {
+  program
+    .command('status')
+    .summary('the last runs, failures, what runs next and what is overdue')
+    .description("the last runs per organization and their outcome, failures with their message, what each organization's schedule runs next and which periods are overdue")
+    .option('--json', 'print it as JSON on stdout (default: readable text)')
+    .action(act<{ json?: boolean }>((opts, { config, io, log }) => printStatus(!!opts.json, config, io, log)));
+}
+
+export async function printStatus(json: boolean, config: Config, io: CliIo, log: Log): Promise<number> {
   const cfg = scheduleConfig(config);
   const now = io.now();
   const ctx = await openContext(config, log);

@@ -57,7 +57,7 @@ describe('glific-reports run', () => {
     [['run', 'daily', '--date', '2026-13-01'], /--date must be a real calendar day/],
     [['run', 'monthly', '--month', '2026-3'], /--month must be YYYY-MM/],
     [['run', 'daily', '--org', 'nope', '--org', 'acme'], /unknown organization shortcode: nope/],
-    [['run', 'daily', '--bogus'], /Unknown option '--bogus'/],
+    [['run', 'daily', '--bogus'], /unknown option '--bogus'/],
     [['run', 'weekly'], /run needs a job/],
   ])('%j: exit 2, says what to fix, changes nothing', async (args, message) => {
     const r = await cli(args as string[], env);
@@ -85,6 +85,11 @@ describe('glific-reports run', () => {
     const r = await cli(['run', 'range', '--from', '2026-03-01', '--to', '2026-03-03', '--no-site', '--no-email', '--json'], env);
     expect(r.stderr).not.toMatch(/failed/);
     expect(r.code).toBe(0);
+    // Off a terminal the log is for a collector: every stderr line one JSON object.
+    const logLines = r.stderr.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(logLines.length).toBeGreaterThan(3);
+    for (const l of logLines) expect(l).toEqual(expect.objectContaining({ time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/), level: 'info', event: expect.any(String) }));
+    expect(logLines).toContainEqual(expect.objectContaining({ event: 'org.stored', org: 'acme', from: '2026-03-01', to: '2026-03-03' }));
     const summary = JSON.parse(r.stdout);
     expect(summary.orgs).toEqual([expect.objectContaining({ shortcode: 'acme', status: 'succeeded', from: '2026-03-01', to: '2026-03-03' })]);
     const data = path.join(out, 'site', 'acme', 'data');

@@ -17,7 +17,7 @@ import { hashPassword } from '../serve/password.ts';
 import { createServeApp, type ServeOptions } from '../serve/app.ts';
 import { LOGIN_CSRF_COOKIE, SESSION_COOKIE } from '../serve/session.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
-import { runServe } from '../cli/serve.ts';
+import { runServe, serveArgs } from '../cli/serve.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
 
 const SECRET = 'test-secret-'.padEnd(48, 'x');
@@ -644,12 +644,11 @@ describe('the command', () => {
   it('needs GLIFIC_DATABASE_URL', async () => {
     const config = loadConfig({ REPORTS_OUTPUT_DIR: out }, out);
     const io = { stdout: process.stdout, stderr: process.stderr, env: {} };
-    await expect(runServe([], config, io, () => {})).rejects.toThrow(UsageError);
-    await expect(runServe([], config, io, () => {})).rejects.toThrow(/GLIFIC_DATABASE_URL/);
-    const withDb = loadConfig({ REPORTS_OUTPUT_DIR: out, GLIFIC_DATABASE_URL: testDb.url }, out);
-    await expect(runServe(['--port', 'x'], withDb, io, () => {})).rejects.toThrow(UsageError);
+    await expect(runServe(serveArgs({}), config, io, () => {})).rejects.toThrow(UsageError);
+    await expect(runServe(serveArgs({}), config, io, () => {})).rejects.toThrow(/GLIFIC_DATABASE_URL/);
+    expect(() => serveArgs({ port: 'x' })).toThrow(UsageError);
     // The secret is part of the configuration, checked when it is loaded, before serve starts.
-    await expect(async () => runServe([], loadConfig({ REPORTS_OUTPUT_DIR: out, GLIFIC_DATABASE_URL: testDb.url, REPORTS_SESSION_SECRET: 'short' }, out), io, () => {})).rejects.toThrow(/32 characters/);
+    await expect(async () => runServe(serveArgs({}), loadConfig({ REPORTS_OUTPUT_DIR: out, GLIFIC_DATABASE_URL: testDb.url, REPORTS_SESSION_SECRET: 'short' }, out), io, () => {})).rejects.toThrow(/32 characters/);
   });
 
   it('refuses REPORTS_TRUST_PROXY=1 and anything that is not a list of addresses, naming what to write instead', () => {
@@ -670,7 +669,7 @@ describe('the command', () => {
     let printed = '';
     const stdout = new (await import('node:stream')).Writable({ write(c, _e, cb) { printed += String(c); cb(); } });
     let url = '';
-    const done = runServe(['--port', '0'], config, { stdout, stderr: process.stderr, env: {} }, (e, f) => events.push(`${e} ${JSON.stringify(f ?? {})}`), {
+    const done = runServe(serveArgs({ port: '0' }), config, { stdout, stderr: process.stderr, env: {} }, (e, f) => events.push(`${e} ${JSON.stringify(f ?? {})}`), {
       signal: stop.signal,
       onListening: (u) => { url = u; },
     });
