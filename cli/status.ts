@@ -12,7 +12,7 @@ import { nextFireTime, periodOfFire, scheduleConfig } from '../jobs/fire-times.t
 import { owedNow, scheduleZone } from '../jobs/scheduler.ts';
 import { recentRuns } from '../store/runs.ts';
 import { currentHeartbeat, judgeHealth } from '../store/heartbeats.ts';
-import { deliveriesByStatus } from '../mail/ledger.ts';
+import { owedDeliveries, refusedAddresses } from '../mail/ledger.ts';
 
 export function addStatusCommand(program: Command, act: Act): void {
   program
@@ -61,25 +61,36 @@ export async function printStatus(json: boolean, config: Config, io: CliIo, log:
     }));
     const failures = rows.filter((r) => r.status === 'failed');
     const overdue = schedule.reduce((n, o) => n + o.overdue.length, 0);
-    // Digests of the catch-up window not delivered: owed (pending, or claimed by a run) and refused.
-    const since = new Date(now.getTime() - cfg.catchupDays * 86_400_000);
+    // Digests not delivered: owed (pending, or claimed by a run), and addresses refusing them.
     const minutes = (from: Date) => Math.max(0, Math.round((now.getTime() - from.getTime()) / 60_000));
-    const undelivered = (await deliveriesByStatus(ctx.store, ['pending', 'sending', 'failed'], { since })).map((d) => ({
-      org: d.org,
-      orgId: d.orgId,
-      kind: d.kind,
-      period: d.period,
-      recipient: d.recipient,
-      status: d.status,
-      since: d.createdAt.toISOString(),
-      ageMinutes: minutes(d.createdAt),
-      attempts: d.attempts,
-      lastTriedAt: d.attempts > 0 ? d.updatedAt.toISOString() : null,
-      error: d.lastError,
-      responseCode: d.lastResponseCode,
-      claimedBy: d.status === 'sending' ? d.claimedBy : null,
-    }));
-    const deliveries = { pending: undelivered.filter((d) => d.status !== 'failed'), failed: undelivered.filter((d) => d.status === 'failed') };
+    const deliveries = {
+      pending: (await owedDeliveries(ctx.store)).map((d) => ({
+        org: d.org,
+        orgId: d.orgId,
+        kind: d.kind,
+        period: d.period,
+        recipient: d.recipient,
+        status: d.status,
+        since: d.createdAt.toISOString(),
+        ageMinutes: minutes(d.createdAt),
+        attempts: d.attempts,
+        lastTriedAt: d.attempts > 0 ? d.updatedAt.toISOString() : null,
+        error: d.lastError,
+        claimedBy: d.status === 'sending' ? d.claimedBy : null,
+      })),
+      failed: (await refusedAddresses(ctx.store)).map((a) => ({
+        org: a.latest.org,
+        orgId: a.latest.orgId,
+        recipient: a.latest.recipient,
+        kind: a.latest.kind,
+        period: a.latest.period,
+        refused: a.refused,
+        since: a.firstRefusedAt.toISOString(),
+        ageMinutes: minutes(a.firstRefusedAt),
+        responseCode: a.latest.lastResponseCode,
+        error: a.latest.lastError,
+      })),
+    };
     const health = judgeHealth(await currentHeartbeat(ctx.store), now);
     const scheduler = {
       healthy: health.healthy,
@@ -98,15 +109,20 @@ export async function printStatus(json: boolean, config: Config, io: CliIo, log:
         for (const w of o.overdue) io.stdout.write(`    OVERDUE ${w.job} ${w.from === w.to ? w.from : w.from.slice(0, 7)} (due ${w.dueAt})\n`);
       }
       const age = (m: number) => (m < 120 ? `${m} min` : m < 2880 ? `${Math.round(m / 60)} h` : `${Math.round(m / 1440)} days`);
-      io.stdout.write(`\ndigests not delivered (last ${cfg.catchupDays} days)\n`);
-      if (!undelivered.length) io.stdout.write('  none\n');
-      for (const d of undelivered) {
-        const what = d.status === 'failed' ? 'REFUSED' : d.status === 'sending' ? `SENDING (claimed by ${d.claimedBy})` : 'PENDING';
+      io.stdout.write('\ndigests owed\n');
+      if (!deliveries.pending.length) io.stdout.write('  none\n');
+      for (const d of deliveries.pending) {
+        const what = d.status === 'sending' ? `being sent (claimed by ${d.claimedBy})` : 'pending';
         io.stdout.write(`  ${String(d.org).padEnd(16)} ${d.kind.padEnd(8)} ${d.period.padEnd(11)} ${d.recipient}  ${what} for ${age(d.ageMinutes)}, ${d.attempts} attempt(s)${d.error ? `  ${d.error}` : ''}\n`);
       }
-      if (deliveries.failed.length) io.stdout.write(`  (a refused address is reported until it is fixed or removed: glific-reports recipients remove --org SC --email ADDRESS)\n`);
+      io.stdout.write('\naddresses refusing digests\n');
+      if (!deliveries.failed.length) io.stdout.write('  none\n');
+      for (const d of deliveries.failed) {
+        io.stdout.write(`  ${String(d.org).padEnd(16)} ${d.recipient}  REFUSED ${d.refused} digest(s), the first ${age(d.ageMinutes)} ago, the last ${d.kind} ${d.period}: ${d.error ?? ''}\n`);
+      }
+      if (deliveries.failed.length) io.stdout.write(`  (reported until the address takes mail again or is removed: glific-reports recipients remove --org SC --email ADDRESS)\n`);
       io.stdout.write(`\nscheduler: ${health.healthy ? 'ok' : 'UNHEALTHY'} (${health.reason})\n`);
-      io.stdout.write(`\n${failures.length} failed run(s) among the last shown, ${overdue} overdue period(s), ${deliveries.pending.length} digest(s) owed, ${deliveries.failed.length} refused\n`);
+      io.stdout.write(`\n${failures.length} failed run(s) among the last shown, ${overdue} overdue period(s), ${deliveries.pending.length} digest(s) owed, ${deliveries.failed.length} address(es) refusing\n`);
     }
     return health.healthy ? 0 : 1;
   } finally {

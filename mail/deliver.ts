@@ -16,7 +16,7 @@ import type { Chart } from './charts.ts';
 import { bareAddress, renderDigest, safeToken, type RenderedDigest } from './render.ts';
 import { digestMessage } from './message.ts';
 import { digestRecipients } from './recipients.ts';
-import { claimDeliveries, ensureDeliveries, finishDelivery, readDeliveries, refreshClaims, type Delivery, type DigestKey } from './ledger.ts';
+import { claimDeliveries, ensureDeliveries, finishDelivery, isDue, readDeliveries, refreshClaims, type Delivery, type DigestKey } from './ledger.ts';
 import { DEFAULT_RETRY, realSleep, sendWithRetry, smtpSettings, smtpTransport, type RetryPolicy, type Sleep, type Transport } from './smtp.ts';
 
 export interface SendDigestsOptions {
@@ -94,16 +94,23 @@ interface Run {
   retry: RetryPolicy;
   log: NonNullable<SendDigestsOptions['log']>;
   transport?: Transport;
+  /** the claim window */
+  windowMs: number;
+  /** the time of claims and their refreshes */
+  clock: () => Date;
   /** Set once the SMTP server could not be reached even after retries. */
   unreachable?: string;
 }
 
 export async function sendDigests(opts: SendDigestsOptions): Promise<SendDigestsResult> {
+  const started = performance.now();
   const run: Run = {
     opts,
     runId: opts.runId ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`.slice(0, 64),
     retry: opts.retry ?? DEFAULT_RETRY,
     log: opts.log ?? (() => {}),
+    windowMs: opts.staleClaimMs ?? DEFAULT_STALE_CLAIM_MS,
+    clock: opts.clock ?? (() => new Date(opts.now.getTime() + (performance.now() - started))),
   };
   if (opts.smtpUrl) {
     const smtp = smtpSettings(opts.smtpUrl);
@@ -112,13 +119,10 @@ export async function sendDigests(opts: SendDigestsOptions): Promise<SendDigests
     run.transport = smtpTransport(smtp.transportOptions);
   }
   const outcomes: DigestOutcome[] = [];
-  const started = performance.now();
-  const clock = opts.clock ?? (() => new Date(opts.now.getTime() + (performance.now() - started)));
-  const windowMs = opts.staleClaimMs ?? DEFAULT_STALE_CLAIM_MS;
   let refreshing: Promise<unknown> = Promise.resolve();
   const refresher = setInterval(() => {
-    refreshing = refreshClaims(opts.reportsDb, run.runId, clock()).catch((err) => run.log('mail.claims_not_refreshed', { error: (err as Error).message }));
-  }, Math.max(50, Math.floor(windowMs / 3)));
+    refreshing = refreshClaims(opts.reportsDb, run.runId, run.clock()).catch((err) => run.log('mail.claims_not_refreshed', { error: (err as Error).message }));
+  }, Math.max(50, Math.floor(run.windowMs / 3)));
   refresher.unref();
   try {
     for (const report of opts.reports) {
@@ -190,34 +194,38 @@ async function digestForOrg(run: Run, report: OrgReport, period: string | undefi
 
   const key: DigestKey = { orgId: report.org.id, org: shortcode, kind, period };
   await ensureDeliveries(opts.reportsDb, key, emails, opts.now);
-  const claimed = await claimDeliveries(opts.reportsDb, key, emails, {
+  const claim = {
     runId: run.runId,
     now: opts.now,
-    staleClaimMs: opts.staleClaimMs ?? DEFAULT_STALE_CLAIM_MS,
+    staleClaimMs: run.windowMs,
     resend: opts.resend ?? false,
     messageIdDomain: bareAddress(opts.from).split('@')[1] ?? 'localhost',
-  });
-  const claimedSet = new Set(claimed.map((c) => c.recipient));
+  };
   const outcomes: DigestOutcome[] = [];
-
-  // What this run does not send, and why.
-  for (const d of await readDeliveries(opts.reportsDb, key, emails.filter((e) => !claimedSet.has(e)))) {
-    outcomes.push(unclaimedOutcome(base, d));
+  const due: Delivery[] = [];
+  for (const d of await readDeliveries(opts.reportsDb, key, emails)) {
+    if (isDue(d, claim)) due.push(d);
+    else outcomes.push(unclaimedOutcome(base, d)); // what this run does not send, and why
   }
-  if (claimed.length === 0) return outcomes;
+  if (due.length === 0) return outcomes;
 
   let digest: RenderedDigest;
   try {
     digest = await render();
   } catch (err) {
     const error = `rendering failed: ${err instanceof Error ? err.message : String(err)}`;
-    for (const d of claimed) await finishDelivery(opts.reportsDb, d.id, run.runId, { status: 'pending', attempts: 0, now: opts.now, error });
     log('mail.render_failed', { ...base, error });
-    // Left pending in the ledger for the next run, but this run failed: count it.
-    return [...outcomes, ...claimed.map((d) => ({ ...base, recipient: d.recipient, status: 'failed' as const, error }))];
+    // Nothing was claimed: the rows stay due for the next run, but this digest failed.
+    return [...outcomes, { ...base, recipient: '', status: 'failed', error }];
   }
 
-  for (const d of claimed) outcomes.push(await deliver(run, digest, key, d));
+  // One claim per recipient, right before its message: a crash mid-send leaves only the message
+  // in flight claimed (docs/EMAIL.md, Crashes); the others stay due for the next run.
+  for (const d of due) {
+    const [mine] = await claimDeliveries(opts.reportsDb, key, [d.recipient], { ...claim, claimedAt: run.clock() });
+    if (mine) outcomes.push(await deliver(run, digest, key, mine));
+    else for (const now of await readDeliveries(opts.reportsDb, key, [d.recipient])) outcomes.push(unclaimedOutcome(base, now)); // another run was quicker
+  }
   return outcomes;
 }
 

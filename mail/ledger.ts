@@ -81,6 +81,15 @@ export interface ClaimOptions {
   resend: boolean;
   /** The domain of new Message-IDs (the sender's). */
   messageIdDomain: string;
+  /** When the claim is made (default `now`); a run refreshes it while it lives. */
+  claimedAt?: Date;
+}
+
+/** Would claimDeliveries take this row now? (A hint: the claim itself decides, atomically.) */
+export function isDue(d: Delivery, o: Pick<ClaimOptions, 'now' | 'staleClaimMs' | 'resend'>): boolean {
+  if (d.status === 'pending' || d.status === 'previewed') return true;
+  if (d.status === 'sending') return !!d.claimedAt && d.claimedAt.getTime() < o.now.getTime() - o.staleClaimMs;
+  return o.resend && d.updatedAt.getTime() < o.now.getTime();
 }
 
 /**
@@ -102,7 +111,7 @@ export async function claimDeliveries(db: Knex, key: DigestKey, recipients: stri
     .update({
       status: 'sending',
       claimed_by: o.runId,
-      claimed_at: o.now,
+      claimed_at: o.claimedAt ?? o.now,
       updated_at: o.now,
       // (the CASE sees the row as it was before this UPDATE) A resend is a new message.
       message_id: db.raw(`CASE WHEN message_id IS NULL OR status IN ('sent', 'failed') THEN '<' || gen_random_uuid() || '@' || ? || '>' ELSE message_id END`, [domain]),
@@ -152,25 +161,47 @@ export async function readDeliveries(db: Knex, key: DigestKey, recipients?: stri
   return (await q).map(toDelivery);
 }
 
-/**
- * Rows in these states created since `since`, oldest first, for `status`. Rows of an address an
- * operator has removed from that org's digests of that kind are left out: they are no longer owed.
- */
-export async function deliveriesByStatus(db: Knex, status: DeliveryStatus[], filter: { orgId?: number; since?: Date } = {}): Promise<Delivery[]> {
-  const q = db(`${TABLE} as d`)
-    .whereIn('d.status', status)
-    .whereNotExists((x) =>
-      x
-        .select(db.raw('1'))
-        .from('digest_recipients as r')
-        .whereRaw('r.org_id = d.org_id AND r.email = d.recipient')
-        // the kind's own change wins over an 'all' change (mail/recipients.ts)
-        .whereRaw(`r.action = 'remove' AND (r.kind = d.kind OR (r.kind = 'all' AND NOT EXISTS (
-          SELECT 1 FROM digest_recipients k WHERE k.org_id = d.org_id AND k.email = d.recipient AND k.kind = d.kind)))`),
-    )
+// Rows of an address an operator removed from that org's digests of that kind: no longer owed,
+// no longer reported. The kind's own change wins over an 'all' change (mail/recipients.ts).
+const NOT_REMOVED = `NOT EXISTS (
+  SELECT 1 FROM digest_recipients r
+   WHERE r.org_id = d.org_id AND r.email = d.recipient AND r.action = 'remove'
+     AND (r.kind = d.kind OR (r.kind = 'all' AND NOT EXISTS (
+       SELECT 1 FROM digest_recipients k WHERE k.org_id = d.org_id AND k.email = d.recipient AND k.kind = d.kind))))`;
+
+/** Digests owed: pending, or claimed by a run ('sending'), oldest first, whatever their age. */
+export async function owedDeliveries(db: Knex): Promise<Delivery[]> {
+  const rows = await db(`${TABLE} as d`)
+    .whereIn('d.status', ['pending', 'sending'])
+    .whereRaw(NOT_REMOVED)
     .orderBy(['d.created_at', 'd.org_shortcode', 'd.kind', 'd.period', 'd.recipient'])
     .select('d.*');
-  if (filter.orgId !== undefined) q.where('d.org_id', filter.orgId);
-  if (filter.since) q.where('d.created_at', '>=', filter.since);
-  return (await q).map(toDelivery);
+  return rows.map(toDelivery);
+}
+
+export interface RefusedAddress {
+  /** the latest refused digest of this address */
+  latest: Delivery;
+  /** how many of its digests were refused, and since when */
+  refused: number;
+  firstRefusedAt: Date;
+}
+
+/**
+ * Addresses whose latest finished digest of an org was refused for good (5xx): reported until
+ * they take mail again or an operator removes them (`recipients remove`).
+ */
+export async function refusedAddresses(db: Knex): Promise<RefusedAddress[]> {
+  const r = await db.raw(
+    `SELECT * FROM (
+       SELECT DISTINCT ON (d.org_id, d.recipient) d.*,
+              count(*) FILTER (WHERE d.status = 'failed') OVER w AS refused,
+              min(d.created_at) FILTER (WHERE d.status = 'failed') OVER w AS first_refused_at
+         FROM ${TABLE} d
+        WHERE d.status IN ('sent', 'failed') AND ${NOT_REMOVED}
+       WINDOW w AS (PARTITION BY d.org_id, d.recipient)
+        ORDER BY d.org_id, d.recipient, d.updated_at DESC, d.id DESC
+     ) x WHERE x.status = 'failed' ORDER BY x.org_shortcode, x.org_id, x.recipient`,
+  );
+  return r.rows.map((x: Record<string, any>) => ({ latest: toDelivery(x), refused: Number(x.refused), firstRefusedAt: x.first_refused_at }));
 }
