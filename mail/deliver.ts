@@ -56,7 +56,7 @@ export interface SendDigestsOptions {
 }
 
 export interface DigestOutcome {
-  /** the organization's Glific id ('' outcomes of a report that names none aside) */
+  /** the organization's Glific id: outcomes are judged per organization (digestsByOrg) */
   orgId: number;
   shortcode: string;
   kind: string;
@@ -220,11 +220,11 @@ async function digestForOrg(run: Run, report: OrgReport, period: string | undefi
   }
 
   // One claim per recipient, right before its message: a crash mid-send leaves only the message
-  // in flight claimed (docs/EMAIL.md, Crashes); the others stay due for the next run.
+  // in flight claimed (docs/EMAIL.md, the claim window); the others stay due for the next run.
   for (const d of due) {
     const [mine] = await claimDeliveries(opts.reportsDb, key, [d.recipient], { ...claim, claimedAt: run.clock() });
     if (mine) outcomes.push(await deliver(run, digest, key, mine));
-    else for (const now of await readDeliveries(opts.reportsDb, key, [d.recipient])) outcomes.push(unclaimedOutcome(base, now)); // another run was quicker
+    else for (const row of await readDeliveries(opts.reportsDb, key, [d.recipient])) outcomes.push(unclaimedOutcome(base, row)); // another run was quicker
   }
   return outcomes;
 }

@@ -19,6 +19,7 @@
 import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.ts';
+import type { Log } from '../lib/log.ts';
 
 export type JobKind = 'daily' | 'monthly' | 'range';
 export type Trigger = 'manual' | 'schedule' | 'catch-up';
@@ -75,23 +76,16 @@ export class RunLocks {
   private held = new Set<string>();
   private conn?: WatchedConnection;
   private onGone?: (err?: unknown) => void;
-  /** How many times the connection was lost; a run compares it to know its locks held throughout. */
-  private losses = 0;
   private constructor(
     private store: Db,
-    private log: (event: string, fields?: Record<string, unknown>) => void,
+    private log: Log,
   ) {}
 
   /** Take a connection out of the store's pool for the locks of this process. */
-  static async open(store: Db, opts: { log?: (event: string, fields?: Record<string, unknown>) => void } = {}): Promise<RunLocks> {
+  static async open(store: Db, opts: { log?: Log } = {}): Promise<RunLocks> {
     const locks = new RunLocks(store, opts.log ?? (() => {}));
     await locks.connection();
     return locks;
-  }
-
-  /** Bumped each time the lock connection is lost. */
-  get generation(): number {
-    return this.losses;
   }
 
   private async connection(): Promise<WatchedConnection> {
@@ -108,7 +102,6 @@ export class RunLocks {
   /** The connection is gone, and the server has dropped its locks with it. */
   private lost(conn: WatchedConnection, err?: unknown): void {
     if (this.conn !== conn) return;
-    this.losses++;
     const dropped = [...this.held];
     this.held.clear();
     this.conn = undefined;
@@ -135,7 +128,7 @@ export class RunLocks {
    * Is the lock connection alive? A connection whose peer vanished without a reset (a failover,
    * a dropped NAT entry) only shows it by not answering: after `timeoutMs` it is given up.
    */
-  async ping(timeoutMs = 10_000): Promise<boolean> {
+  async ping(timeoutMs = 30_000): Promise<boolean> {
     let conn: WatchedConnection;
     try {
       conn = await this.connection();
@@ -172,11 +165,6 @@ export class RunLocks {
     if (this.held.has(text)) return;
     await this.query(`SELECT pg_advisory_lock(${KEY})`, [text]);
     this.held.add(text);
-  }
-
-  /** Does this process still hold the lock (false once the connection holding it was lost)? */
-  holds(k: RunKey): boolean {
-    return this.held.has(runKeyText(k));
   }
 
   async release(k: RunKey): Promise<void> {
