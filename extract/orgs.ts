@@ -33,8 +33,8 @@ interface OrgRow {
 /**
  * The reportable organizations, or exactly the named ones (`--org`). A shortcode names the
  * organization that has it now: a deleted one (`deleted_at`) whose shortcode was reused is
- * another organization and is never picked by it. An unknown shortcode is a usage error. Zones are checked against PostgreSQL's own zone list, since PostgreSQL does the
- * bucketing.
+ * another organization and is never picked by it. An unknown shortcode is a usage error. Zones
+ * are checked against PostgreSQL's own zone list, since PostgreSQL does the bucketing.
  */
 export async function listOrgs(glific: Db, opts: { shortcodes?: string[]; fallbackZone: string }): Promise<GlificOrg[]> {
   const named = opts.shortcodes && opts.shortcodes.length > 0 ? [...new Set(opts.shortcodes)] : null;
