@@ -88,18 +88,18 @@ export async function commandRecipients(action: Action, v: RecipientsOptions, co
         return 0;
       }
       case 'list': {
-        const rows = await listRecipients(ctx.store, { org: v.org });
+        const rows = await listRecipients(ctx.store, { org: org ? { id: org.id, shortcode: org.shortcode } : undefined });
         out(rows, rows.map((r) => `${r.orgShortcode.padEnd(16)} ${r.kind.padEnd(8)} ${r.action.padEnd(7)} ${r.email}${r.note ? `  # ${r.note}` : ''}\n`).join('') || 'no changes: every digest goes to Glific\'s defaults\n');
         return 0;
       }
       case 'add':
-        await addRecipient(ctx.store, { org: org.shortcode, kind, email: v.email!, note: v.note });
+        await addRecipient(ctx.store, { org: { id: org.id, shortcode: org.shortcode }, kind, email: v.email!, note: v.note });
         break;
       case 'remove':
-        await removeRecipient(ctx.store, { org: org.shortcode, kind, email: v.email!, note: v.note });
+        await removeRecipient(ctx.store, { org: { id: org.id, shortcode: org.shortcode }, kind, email: v.email!, note: v.note });
         break;
       case 'clear':
-        if (!(await clearRecipient(ctx.store, { org: org.shortcode, kind, email: v.email! }))) {
+        if (!(await clearRecipient(ctx.store, { org: { id: org.id, shortcode: org.shortcode }, kind, email: v.email! }))) {
           io.stderr.write(`glific-reports: no change was stored for ${v.email} (${org.shortcode}, ${kind})\n`);
         }
         break;

@@ -68,6 +68,7 @@ export async function commandSchedule(opts: ReturnType<typeof parse>, config: Co
       fallbackZone: config.timezoneFallback,
       site: opts.site,
       email: opts.email,
+      tickSeconds: config.tickSeconds,
       runDeps: (at) => ({ outputDir: config.outputDir, publishSite: publishStep(config, log, at), sendDigests: digestStep(config, log, at, ctx) }),
     });
     log('schedule.config', { daily: cfg.daily.expr, monthly: cfg.monthly.expr, catchupDays: cfg.catchupDays, once: opts.once, now: opts.now?.toISOString() });
@@ -76,7 +77,10 @@ export async function commandSchedule(opts: ReturnType<typeof parse>, config: Co
       // An operator asking for one pass wants everything owed now, without retry backoff.
       const r = await scheduler.once({ ignoreBackoff: true });
       if (opts.json) io.stdout.write(JSON.stringify(r, null, 2) + '\n');
-      else io.stdout.write(r.runs.length ? r.runs.map(humanSummary).join('') : `nothing owed (${r.owed} period(s) owed, all taken by other processes or done)\n`);
+      else {
+        if (r.deliveries?.outcomes.length) io.stdout.write(r.deliveries.outcomes.map((d) => `digests owed by ${d.job} ${d.period} of ${d.shortcode}: ${d.status}${d.email ? `  email: ${JSON.stringify(d.email)}` : ''}${d.error && d.status !== 'succeeded' ? `  ${d.error}` : ''}\n`).join(''));
+        io.stdout.write(r.runs.length ? r.runs.map(humanSummary).join('') : `nothing owed (${r.owed} period(s) owed, all taken by other processes or done)\n`);
+      }
       return r.ok ? 0 : 1;
     }
 

@@ -23,7 +23,7 @@ export function digestStep(config: Config, log: Log, now: Date, ctx: Context): P
       return p && p.to < localDay(now, r.org.timezone);
     });
     if (!due.length) return { ok: true, summary: { skipped: 'no closed period' } };
-    const { sendDigests } = await import('../mail/deliver.ts');
+    const { sendDigests, digestsByOrg } = await import('../mail/deliver.ts');
     const result = await sendDigests({
       reports: due,
       kind,
@@ -40,9 +40,12 @@ export function digestStep(config: Config, log: Log, now: Date, ctx: Context): P
       log,
     });
     const count = (s: string) => result.outcomes.filter((o) => o.status === s).length;
+    // Judged per org: one org's refused address or unreachable digest is that org's alone.
+    const orgs = digestsByOrg(result);
     return {
-      ok: result.permanentFailures === 0,
-      summary: { sent: count('sent'), previewed: count('previewed'), skipped: count('skipped'), pending: result.pending, failed: result.permanentFailures },
+      ok: [...orgs.values()].every((o) => o.state === 'done'),
+      summary: { sent: count('sent'), previewed: count('previewed'), skipped: count('skipped'), pending: result.pending, held: result.held, failed: result.permanentFailures },
+      orgs,
     };
   };
 }

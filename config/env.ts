@@ -24,6 +24,8 @@ export interface Config {
   emailFrom: string;
   timezoneFallback: string;
   catchupDays: number;
+  /** How often `schedule` looks for owed work and beats its heartbeat, in seconds (divides 60). */
+  tickSeconds: number;
   /** statement_timeout for every query on the Glific database. */
   statementTimeoutMs: number;
   dailyCron: CronSchedule;
@@ -131,6 +133,17 @@ const DEFINITIONS: { [K in keyof Config]: Variable<K> } = {
     read: (raw = '14') => {
       if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 366) {
         throw new UsageError(`REPORTS_CATCHUP_DAYS must be a whole number of days from 1 to 366 (got "${raw}")`);
+      }
+      return Number(raw);
+    },
+  },
+  tickSeconds: {
+    name: 'REPORTS_TICK_SECONDS',
+    meaning: "how often `schedule` looks for owed runs and digests and writes its heartbeat, in seconds (a divisor of 60); the health check calls a scheduler without a heartbeat for five of these unhealthy",
+    default: '`60`',
+    read: (raw = '60') => {
+      if (!/^\d+$/.test(raw) || Number(raw) < 1 || 60 % Number(raw) !== 0) {
+        throw new UsageError(`REPORTS_TICK_SECONDS must be a whole number of seconds that divides 60: 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60 (got "${raw}")`);
       }
       return Number(raw);
     },

@@ -31,9 +31,10 @@ interface OrgRow {
 }
 
 /**
- * The reportable organizations, or exactly the named ones (`--org`). An unknown shortcode is a
- * usage error. Zones are checked against PostgreSQL's own zone list, since PostgreSQL does the
- * bucketing.
+ * The reportable organizations, or exactly the named ones (`--org`). A shortcode names the
+ * organization that has it now: a deleted one (`deleted_at`) whose shortcode was reused is
+ * another organization and is never picked by it. An unknown shortcode is a usage error. Zones
+ * are checked against PostgreSQL's own zone list, since PostgreSQL does the bucketing.
  */
 export async function listOrgs(glific: Db, opts: { shortcodes?: string[]; fallbackZone: string }): Promise<GlificOrg[]> {
   const named = opts.shortcodes && opts.shortcodes.length > 0 ? [...new Set(opts.shortcodes)] : null;
@@ -44,7 +45,7 @@ export async function listOrgs(glific: Db, opts: { shortcodes?: string[]; fallba
               -- pg_timezone_names reads the zone files on every call: IN makes it one hashed scan
               (o.timezone IS NULL OR o.timezone IN (SELECT name FROM pg_timezone_names)) AS zone_known
          FROM organizations o
-        WHERE ${named ? 'o.shortcode = ANY(?::text[])' : 'o.is_active IS TRUE AND o.is_suspended IS NOT TRUE AND o.deleted_at IS NULL'}
+        WHERE ${named ? 'o.shortcode = ANY(?::text[]) AND o.deleted_at IS NULL' : 'o.is_active IS TRUE AND o.is_suspended IS NOT TRUE AND o.deleted_at IS NULL'}
         ORDER BY o.id`,
       named ? [named] : [],
     )

@@ -2,7 +2,7 @@
 // manual run waits for a period another process is running; a scheduled run skips it.
 import type { Db } from '../db/connect.ts';
 import type { Log } from '../lib/log.ts';
-import { failOrphans, hasSucceeded, type RunKey, type RunLocks } from '../store/runs.ts';
+import { failOrphans, isPeriodDone, type RunKey, type RunLocks } from '../store/runs.ts';
 import type { JobKind, PlannedOrg, RunClaims } from './run.ts';
 
 export const runKey = (p: PlannedOrg, job: JobKind): RunKey => ({ orgId: p.org.id, job, from: p.from, to: p.to });
@@ -46,7 +46,7 @@ export function schedulerClaims(store: Db, locks: RunLocks, log: Log, now: Date)
           log('run.skipped', { org: p.org.shortcode, job, from: p.from, to: p.to, why: 'another process is running it' });
           continue;
         }
-        if (await hasSucceeded(store, k)) {
+        if (await isPeriodDone(store, k)) {
           await locks.release(k);
           log('run.skipped', { org: p.org.shortcode, job, from: p.from, to: p.to, why: 'already done' });
           continue;

@@ -13,7 +13,7 @@ import { chainStore } from '../store/chains.ts';
 import { readOrgReport } from '../store/read.ts';
 import { writeOrgComputation } from '../store/write.ts';
 import { saveOrg } from '../store/orgs.ts';
-import { insertRunning, lockOrgWrites, markFailed, markStored, markSucceeded, type JobKind, type Trigger } from '../store/runs.ts';
+import { insertRunning, lockOrgWrites, markDelivering, markFailed, markStored, markSucceeded, type JobKind, type Trigger } from '../store/runs.ts';
 import { writeSiteDataFiles } from '../publish/exports.ts';
 import type { Log } from '../lib/log.ts';
 import { withRetry } from './retry.ts';
@@ -41,8 +41,26 @@ export interface RunPeriod {
   lateSince?: string;
 }
 
+/**
+ * What one org's digests came to: `done` (every recipient sent, previewed, or refused for good —
+ * a refusal is reported, it does not fail the run), `owed` (some are pending or held by another
+ * run: the scheduler delivers them later from the ledger) or `failed` (the digest could not be made).
+ */
+export interface OrgStepResult {
+  state: 'done' | 'owed' | 'failed';
+  summary: Record<string, unknown>;
+  error?: string;
+}
+
+export interface StepResult {
+  ok: boolean;
+  summary: Record<string, unknown>;
+  /** Per organization id, for a step that reports each org on its own (the digests). */
+  orgs?: Map<number, OrgStepResult>;
+}
+
 export interface PublishStep {
-  (reports: OrgReport[], req: RunRequest, periods: Map<string, RunPeriod>): Promise<{ ok: boolean; summary: Record<string, unknown> }>;
+  (reports: OrgReport[], req: RunRequest, periods: Map<string, RunPeriod>): Promise<StepResult>;
 }
 
 export interface RunDeps {
@@ -77,8 +95,11 @@ export interface OrgOutcome {
   shortcode: string;
   from: string;
   to: string;
-  status: 'succeeded' | 'failed';
+  /** delivering: data stored and published, some digests still owed (docs/OPERATIONS.md) */
+  status: 'succeeded' | 'delivering' | 'failed';
   error?: string;
+  /** this org's own digests: sent, skipped, pending, held, failed, and who failed */
+  email?: Record<string, unknown>;
   runId?: number;
   rows?: number;
   ms?: number;
@@ -280,32 +301,46 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   const periods = new Map<string, RunPeriod>(
     planned.map((p) => [p.org.shortcode, { from: p.from, to: p.to, lateSince: outcomes.get(p.org.id)?.late ? outcomes.get(p.org.id)?.dueAt : undefined }]),
   );
-  let stepsOk = true;
+  let siteOk = true;
   if (publishing && reports.length) {
     const r = await deps.publishSite!(reports, req, periods);
     summary.site = r.summary;
-    stepsOk &&= r.ok;
+    siteOk = r.ok;
   }
+  let digests: StepResult | undefined;
   if (req.email !== false && deps.sendDigests && reports.length && req.job !== 'range') {
-    const r = await deps.sendDigests(reports, req, periods);
-    summary.email = r.summary;
-    stepsOk &&= r.ok;
+    digests = await deps.sendDigests(reports, req, periods);
+    summary.email = digests.summary;
   }
-  // A stored org whose site or digest step failed is a failed run: catch-up redoes it, and the
-  // delivery ledger keeps a redo from mailing anyone twice.
+  // Each stored org ends on its own outcome: a failed site fails them all (catch-up redoes them);
+  // digests count per org, so one org's refused address never touches another org's run.
   const finished = clock();
-  const stored = succeeded.map((org) => outcomes.get(org.id)!);
-  if (stepsOk) {
-    await markSucceeded(deps.store, stored.map((o) => o.runId!), finished);
-  } else {
-    const error = `data stored, but the ${[summary.site && 'site', summary.email && 'email'].filter(Boolean).join('/') || 'publish'} step failed: ${JSON.stringify({ site: summary.site, email: summary.email })}`.slice(0, 2000);
-    for (const o of stored) {
-      o.status = 'failed';
-      o.error = error;
+  for (const org of succeeded) {
+    const o = outcomes.get(org.id)!;
+    const mine = digests?.orgs?.get(org.id);
+    if (mine) o.email = mine.summary;
+    let state: OrgOutcome['status'] = 'succeeded';
+    let error: string | undefined;
+    if (!siteOk) {
+      state = 'failed';
+      error = `data stored, but the site step failed: ${JSON.stringify(summary.site)}`;
+    } else if (digests && !digests.orgs && !digests.ok) {
+      state = 'failed';
+      error = `data stored, but the email step failed: ${JSON.stringify(summary.email)}`;
+    } else if (mine?.state === 'failed') {
+      state = 'failed';
+      error = `data stored, but its digest could not be sent: ${mine.error ?? JSON.stringify(mine.summary)}`;
+    } else if (mine?.state === 'owed') {
+      state = 'delivering';
+      error = `data stored and published; digests still owed, delivered by a later scheduler pass: ${mine.error ?? JSON.stringify(mine.summary)}`;
     }
-    await markFailed(deps.store, stored.map((o) => o.runId!), error, finished);
+    o.status = state;
+    if (error) o.error = error.slice(0, 2000);
+    if (state === 'succeeded') await markSucceeded(deps.store, [o.runId!], finished);
+    else if (state === 'delivering') await markDelivering(deps.store, [o.runId!], o.error!);
+    else await markFailed(deps.store, [o.runId!], o.error!, finished);
   }
   summary.finishedAt = finished.toISOString();
-  summary.exitCode = summary.orgs.every((o) => o.status === 'succeeded') && stepsOk ? 0 : 1;
+  summary.exitCode = summary.orgs.every((o) => o.status === 'succeeded') ? 0 : 1;
   return summary;
 }

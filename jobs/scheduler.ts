@@ -1,8 +1,11 @@
-// `schedule`: the long-running loop. One node-cron task fires every minute (in UTC: the minute is
-// the same everywhere); each tick re-reads the organizations (so new orgs, changed zones and
-// deactivations apply without a restart), marks runs of dead processes failed, works out with
+// `schedule`: the long-running loop. One node-cron task fires every tick (a minute by default, in
+// UTC: the minute is the same everywhere); each tick re-reads the organizations (so new orgs,
+// changed zones and deactivations apply without a restart), marks runs of dead processes failed,
+// delivers the digests still owed by earlier runs (jobs/deliveries.ts), works out with
 // jobs/fire-times.ts which (org, job, period) are owed in each org's own zone, and runs them,
-// oldest first, grouped so that orgs owing the same period share one set of queries.
+// oldest first, grouped so that orgs owing the same period share one set of queries. Beside the
+// ticks a heartbeat (store/heartbeats.ts) pings the lock connection and tells `status` that this
+// process can work.
 //
 // Exactly once across processes: a run takes the advisory lock of its (org, job, period)
 // (jobs/claims.ts, store/runs.ts) and, holding it, checks the ledger for a success before doing
@@ -15,6 +18,8 @@ import { listOrgs, type GlificOrg } from '../extract/orgs.ts';
 import { isIanaZone } from '../lib/calendar.ts';
 import type { Log } from '../lib/log.ts';
 import { failDeadRuns, failOwnRunning, periodHistory, RunLocks } from '../store/runs.ts';
+import { beat, removeBeat, STALE_BEATS, tickEnded } from '../store/heartbeats.ts';
+import { deliverOwed, type OwedDeliveries } from './deliveries.ts';
 import { schedulerClaims } from './claims.ts';
 import { runJob, type PlannedOrg, type RunDeps, type RunSummary } from './run.ts';
 import { owedPeriods, periodKey, windowBounds, type Owed, type PeriodHistory, type ScheduleConfig, type ScheduledOrg } from './fire-times.ts';
@@ -30,13 +35,19 @@ export interface SchedulerDeps {
   runDeps: (now: Date) => Pick<RunDeps, 'outputDir' | 'publishSite' | 'sendDigests'>;
   site?: boolean;
   email?: boolean;
+  /** How often to tick and beat, in seconds (a divisor of 60); default 60. */
+  tickSeconds?: number;
 }
 
 export interface TickResult {
   owed: number;
   runs: RunSummary[];
-  /** true when every run of the tick succeeded */
+  /** digests owed by earlier runs, and what became of them in this tick */
+  deliveries?: OwedDeliveries;
+  /** true when every run of the tick succeeded and no digest is still owed */
   ok: boolean;
+  /** why the tick could not do its work (it is recorded in the heartbeat) */
+  error?: string;
 }
 
 /** The zone the schedule uses for an org: its own, or the fallback when it has none usable. */
@@ -66,15 +77,25 @@ export class Scheduler {
   private current?: Promise<unknown>;
   private stopping = false;
   private locks?: RunLocks;
+  private beatTimer?: NodeJS.Timeout;
+  private beating?: Promise<void>;
+  private readonly startedAt: Date;
 
-  constructor(private deps: SchedulerDeps) {}
+  constructor(private deps: SchedulerDeps) {
+    this.startedAt = deps.now();
+  }
+
+  private get tickSeconds(): number {
+    return this.deps.tickSeconds ?? 60;
+  }
 
   get isStopping(): boolean {
     return this.stopping;
   }
 
   private async lockConnection(): Promise<RunLocks> {
-    this.locks ??= await RunLocks.open(this.deps.store);
+    // RunLocks takes a new connection by itself once the one holding the locks is lost.
+    this.locks ??= await RunLocks.open(this.deps.store, { log: this.deps.log });
     return this.locks;
   }
 
@@ -88,6 +109,26 @@ export class Scheduler {
     const orgsById = new Map(orgs.map((o) => [o.id, o]));
     deps.log('tick', { at: now.toISOString(), owed: owed.length });
     const result: TickResult = { owed: owed.length, runs: [], ok: true };
+
+    // Digests earlier runs still owe, from the store: nothing is computed again for them.
+    if (deps.email !== false) {
+      const deliveryNow = deps.now();
+      const step = deps.runDeps(deliveryNow).sendDigests;
+      if (step) {
+        result.deliveries = await deliverOwed({
+          store: deps.store,
+          log: deps.log,
+          now: deliveryNow,
+          clock: deps.now,
+          locks,
+          orgs: orgsById,
+          giveUpBefore: new Date(deliveryNow.getTime() - deps.config.catchupDays * 86_400_000),
+          sendDigests: step,
+          shouldStop: () => this.stopping,
+        });
+        if (result.deliveries.owed > 0) result.ok = false;
+      }
+    }
 
     // Orgs owing the same period with the same trigger run together.
     const groups = new Map<string, Owed[]>();
@@ -130,6 +171,7 @@ export class Scheduler {
         // Glific gone: the rest of the list would only fail the same way; the next tick retries.
         if (summary.orgs.every((o) => o.status === 'failed') && !(await this.glificAnswers())) {
           deps.log('tick.aborted', { why: 'the Glific database does not answer; retrying on a later tick' });
+          result.error = 'the Glific database does not answer';
           break;
         }
       }
@@ -146,16 +188,52 @@ export class Scheduler {
     }
   }
 
-  /** Tick now and then every minute, until stop(). */
+  /** Tick now and then every tick interval, until stop(); beat the heartbeat as often. */
   start(): void {
     const run = () => {
       if (this.current || this.stopping) return;
       this.current = this.tick()
-        .catch((err) => this.deps.log('tick.failed', { error: (err as Error)?.message ?? String(err) }))
+        .then((r) => this.recordTick(r.error))
+        .catch((err) => {
+          const error = (err as Error)?.message ?? String(err);
+          this.deps.log('tick.failed', { error });
+          return this.recordTick(error);
+        })
         .finally(() => (this.current = undefined));
     };
-    this.task = cron.schedule('* * * * *', run, { timezone: 'UTC', name: 'glific-reports tick', noOverlap: true });
+    const every = this.tickSeconds === 60 ? '* * * * *' : `*/${this.tickSeconds} * * * * *`;
+    this.task = cron.schedule(every, run, { timezone: 'UTC', name: 'glific-reports tick', noOverlap: true });
+    // Dead rows of this host (a process killed before it could remove its own) would only confuse `status`.
+    void removeBeat(this.deps.store, { staleBefore: new Date(this.deps.now().getTime() - STALE_BEATS * this.tickSeconds * 1000) }).catch(() => {});
+    this.beatTimer = setInterval(() => void this.heartbeat(), this.tickSeconds * 1000);
+    void this.heartbeat();
     run();
+  }
+
+  /**
+   * The heartbeat, also while a long run is in hand: ping the lock connection (a connection whose
+   * peer vanished is only noticed by asking), then record that this process is alive.
+   */
+  private heartbeat(): Promise<void> {
+    this.beating ??= (async () => {
+      try {
+        if (this.locks) await this.locks.ping();
+        await beat(this.deps.store, { startedAt: this.startedAt, at: this.deps.now(), tickSeconds: this.tickSeconds });
+      } catch (err) {
+        this.deps.log('heartbeat.failed', { error: (err as Error)?.message ?? String(err) });
+      } finally {
+        this.beating = undefined;
+      }
+    })();
+    return this.beating;
+  }
+
+  private async recordTick(error?: string): Promise<void> {
+    try {
+      await tickEnded(this.deps.store, { startedAt: this.startedAt, at: this.deps.now(), tickSeconds: this.tickSeconds, error });
+    } catch (err) {
+      this.deps.log('heartbeat.failed', { error: (err as Error)?.message ?? String(err) });
+    }
   }
 
   /**
@@ -167,6 +245,7 @@ export class Scheduler {
     this.stopping = true;
     await this.task?.stop();
     await this.task?.destroy();
+    clearInterval(this.beatTimer);
     const deadline = Date.now() + graceMs;
     let clean = true;
     while (this.current) {
@@ -183,6 +262,8 @@ export class Scheduler {
     }
     await this.locks?.close().catch(() => {});
     this.locks = undefined;
+    await this.beating;
+    if (this.beatTimer) await removeBeat(this.deps.store).catch(() => {});
     return { clean };
   }
 

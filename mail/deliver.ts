@@ -1,7 +1,8 @@
 // The job's entry to email: for each org, resolve recipients, claim the ledger rows that are
 // due, render the digest once, and send one message per recipient (or, without SMTP, write one
 // .eml preview per digest). Every recipient of every digest ends in an outcome; nothing is
-// dropped without a trace in the result, the log and the ledger.
+// dropped without a trace in the result, the log and the ledger. While a run holds claims it
+// refreshes them, so that a run longer than the claim window keeps what it is sending.
 import type { Knex } from 'knex';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -12,10 +13,10 @@ import type { Log } from '../lib/log.ts';
 import { makeDir, narrowMode, writeFileAtomic } from '../lib/output-files.ts';
 import { findPeriodRow, type DigestKind } from './digest-model.ts';
 import type { Chart } from './charts.ts';
-import { renderDigest, safeToken, type RenderedDigest } from './render.ts';
+import { bareAddress, renderDigest, safeToken, type RenderedDigest } from './render.ts';
 import { digestMessage } from './message.ts';
 import { digestRecipients } from './recipients.ts';
-import { claimDeliveries, ensureDeliveries, finishDelivery, readDeliveries, type Delivery, type DigestKey } from './ledger.ts';
+import { claimDeliveries, ensureDeliveries, finishDelivery, isDue, readDeliveries, refreshClaims, type Delivery, type DigestKey } from './ledger.ts';
 import { DEFAULT_RETRY, realSleep, sendWithRetry, smtpSettings, smtpTransport, type RetryPolicy, type Sleep, type Transport } from './smtp.ts';
 
 export interface SendDigestsOptions {
@@ -41,8 +42,13 @@ export interface SendDigestsOptions {
   retry?: { attempts: number; baseDelayMs: number };
   /** Names this run's claims in the ledger; default host-pid-random. */
   runId?: string;
-  /** A claim older than this is taken to be a crashed run's and is taken over (default 30 min). */
+  /**
+   * The claim window: a claim not refreshed for this long is taken to be a crashed run's and is
+   * taken over (default 30 min). This run refreshes its own claims every third of it.
+   */
   staleClaimMs?: number;
+  /** The time claims are refreshed with; default `now` plus the time elapsed since the call. */
+  clock?: () => Date;
   /** The charts of a digest, e.g. from charts/; default: mail/charts.ts. */
   chartsFor?: (report: OrgReport, kind: DigestKind, period: string) => Chart[];
   renderSvg?: (chart: Chart) => Promise<string>;
@@ -50,11 +56,17 @@ export interface SendDigestsOptions {
 }
 
 export interface DigestOutcome {
+  /** the organization's Glific id: outcomes are judged per organization (digestsByOrg) */
+  orgId: number;
   shortcode: string;
   kind: string;
   period: string;
   recipient: string;
-  status: 'sent' | 'previewed' | 'skipped' | 'pending' | 'failed';
+  /**
+   * held: another run holds this recipient's claim, so whether it arrives is not known yet —
+   * owed, like pending, until the ledger says sent.
+   */
+  status: 'sent' | 'previewed' | 'skipped' | 'pending' | 'held' | 'failed';
   messageId?: string;
   error?: string;
 }
@@ -63,6 +75,8 @@ export interface SendDigestsResult {
   outcomes: DigestOutcome[];
   permanentFailures: number;
   pending: number;
+  /** recipients whose claim another run holds */
+  held: number;
 }
 
 export const DEFAULT_STALE_CLAIM_MS = 30 * 60 * 1000;
@@ -80,16 +94,23 @@ interface Run {
   retry: RetryPolicy;
   log: NonNullable<SendDigestsOptions['log']>;
   transport?: Transport;
+  /** the claim window */
+  windowMs: number;
+  /** the time of claims and their refreshes */
+  clock: () => Date;
   /** Set once the SMTP server could not be reached even after retries. */
   unreachable?: string;
 }
 
 export async function sendDigests(opts: SendDigestsOptions): Promise<SendDigestsResult> {
+  const started = performance.now();
   const run: Run = {
     opts,
     runId: opts.runId ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`.slice(0, 64),
     retry: opts.retry ?? DEFAULT_RETRY,
     log: opts.log ?? (() => {}),
+    windowMs: opts.staleClaimMs ?? DEFAULT_STALE_CLAIM_MS,
+    clock: opts.clock ?? (() => new Date(opts.now.getTime() + (performance.now() - started))),
   };
   if (opts.smtpUrl) {
     const smtp = smtpSettings(opts.smtpUrl);
@@ -98,11 +119,16 @@ export async function sendDigests(opts: SendDigestsOptions): Promise<SendDigests
     run.transport = smtpTransport(smtp.transportOptions);
   }
   const outcomes: DigestOutcome[] = [];
+  let refreshing: Promise<unknown> = Promise.resolve();
+  const refresher = setInterval(() => {
+    refreshing = refreshClaims(opts.reportsDb, run.runId, run.clock()).catch((err) => run.log('mail.claims_not_refreshed', { error: (err as Error).message }));
+  }, Math.max(50, Math.floor(run.windowMs / 3)));
+  refresher.unref();
   try {
     for (const report of opts.reports) {
       const shortcode = report.org.shortcode;
       const period = opts.periods[shortcode];
-      const base = { shortcode, kind: opts.kind, period: period ?? '' };
+      const base = { orgId: report.org.id, shortcode, kind: opts.kind, period: period ?? '' };
       try {
         outcomes.push(...(await digestForOrg(run, report, period)));
       } catch (err) {
@@ -112,12 +138,15 @@ export async function sendDigests(opts: SendDigestsOptions): Promise<SendDigests
       }
     }
   } finally {
+    clearInterval(refresher);
+    await refreshing;
     run.transport?.close();
   }
   return {
     outcomes,
     permanentFailures: outcomes.filter((o) => o.status === 'failed').length,
     pending: outcomes.filter((o) => o.status === 'pending').length,
+    held: outcomes.filter((o) => o.status === 'held').length,
   };
 }
 
@@ -128,12 +157,12 @@ async function digestForOrg(run: Run, report: OrgReport, period: string | undefi
   if (period === undefined) {
     // The job names the orgs whose period is due; another org's report may ride along.
     log('mail.no_period', { shortcode, kind });
-    return [{ shortcode, kind, period: '', recipient: '', status: 'skipped', error: 'no period given for this organization' }];
+    return [{ orgId: report.org.id, shortcode, kind, period: '', recipient: '', status: 'skipped', error: 'no period given for this organization' }];
   }
   if (!PERIOD_FORMAT[kind].test(period)) {
     throw new Error(`no valid ${kind} period given for ${shortcode}: ${JSON.stringify(period ?? null)}`);
   }
-  const base = { shortcode, kind, period };
+  const base = { orgId: report.org.id, shortcode, kind, period };
   const row = findPeriodRow(report, kind, period);
   if (!row) throw new Error(`the report of ${shortcode} holds no ${kind === 'daily' ? 'day' : 'month'} ${period}: digest not sent`);
   if ('closed' in row && !row.closed) {
@@ -163,35 +192,40 @@ async function digestForOrg(run: Run, report: OrgReport, period: string | undefi
     return [{ ...base, recipient: '', status: 'skipped', error: 'no recipients' }];
   }
 
-  const key: DigestKey = { org: shortcode, kind, period };
+  const key: DigestKey = { orgId: report.org.id, org: shortcode, kind, period };
   await ensureDeliveries(opts.reportsDb, key, emails, opts.now);
-  const claimed = await claimDeliveries(opts.reportsDb, key, emails, {
+  const claim = {
     runId: run.runId,
     now: opts.now,
-    staleClaimMs: opts.staleClaimMs ?? DEFAULT_STALE_CLAIM_MS,
+    staleClaimMs: run.windowMs,
     resend: opts.resend ?? false,
-  });
-  const claimedSet = new Set(claimed.map((c) => c.recipient));
+    messageIdDomain: bareAddress(opts.from).split('@')[1] ?? 'localhost',
+  };
   const outcomes: DigestOutcome[] = [];
-
-  // What this run does not send, and why.
-  for (const d of await readDeliveries(opts.reportsDb, key, emails.filter((e) => !claimedSet.has(e)))) {
-    outcomes.push(unclaimedOutcome(base, d));
+  const due: Delivery[] = [];
+  for (const d of await readDeliveries(opts.reportsDb, key, emails)) {
+    if (isDue(d, claim)) due.push(d);
+    else outcomes.push(unclaimedOutcome(base, d)); // what this run does not send, and why
   }
-  if (claimed.length === 0) return outcomes;
+  if (due.length === 0) return outcomes;
 
   let digest: RenderedDigest;
   try {
     digest = await render();
   } catch (err) {
     const error = `rendering failed: ${err instanceof Error ? err.message : String(err)}`;
-    for (const d of claimed) await finishDelivery(opts.reportsDb, d.id, run.runId, { status: 'pending', attempts: 0, now: opts.now, error });
     log('mail.render_failed', { ...base, error });
-    // Left pending in the ledger for the next run, but this run failed: count it.
-    return [...outcomes, ...claimed.map((d) => ({ ...base, recipient: d.recipient, status: 'failed' as const, error }))];
+    // Nothing was claimed: the rows stay due for the next run, but this digest failed.
+    return [...outcomes, { ...base, recipient: '', status: 'failed', error }];
   }
 
-  for (const d of claimed) outcomes.push(await deliver(run, digest, key, d));
+  // One claim per recipient, right before its message: a crash mid-send leaves only the message
+  // in flight claimed (docs/EMAIL.md, the claim window); the others stay due for the next run.
+  for (const d of due) {
+    const [mine] = await claimDeliveries(opts.reportsDb, key, [d.recipient], { ...claim, claimedAt: run.clock() });
+    if (mine) outcomes.push(await deliver(run, digest, key, mine));
+    else for (const row of await readDeliveries(opts.reportsDb, key, [d.recipient])) outcomes.push(unclaimedOutcome(base, row)); // another run was quicker
+  }
   return outcomes;
 }
 
@@ -204,7 +238,7 @@ function unclaimedOutcome(base: Omit<DigestOutcome, 'recipient' | 'status'>, d: 
       // Not retried without --resend, but still reported: the recipient has not had it.
       return { ...o, status: 'failed', error: `failed earlier and not retried (use resend): ${d.lastError ?? ''}`.trim() };
     case 'sending':
-      return { ...o, status: 'skipped', error: `being sent by another run (${d.claimedBy ?? '?'})` };
+      return { ...o, status: 'held', error: `being sent by another run (${d.claimedBy ?? '?'} since ${d.claimedAt?.toISOString() ?? '?'}); not known yet whether it arrived` };
     default:
       return { ...o, status: 'pending', error: d.lastError ?? undefined };
   }
@@ -212,14 +246,15 @@ function unclaimedOutcome(base: Omit<DigestOutcome, 'recipient' | 'status'>, d: 
 
 async function deliver(run: Run, digest: RenderedDigest, key: DigestKey, d: Delivery): Promise<DigestOutcome> {
   const { opts, log } = run;
-  const base = { shortcode: key.org, kind: key.kind, period: key.period, recipient: d.recipient };
+  const base = { orgId: key.orgId, shortcode: key.org, kind: key.kind, period: key.period, recipient: d.recipient };
   if (run.unreachable) {
     const error = `not attempted: SMTP server unreachable earlier in this run (${run.unreachable})`;
     await finishDelivery(opts.reportsDb, d.id, run.runId, { status: 'pending', attempts: 0, now: opts.now, error });
     log('mail.pending', { ...base, error });
     return { ...base, status: 'pending', error };
   }
-  const message = digestMessage(digest, { from: opts.from, to: [d.recipient], siteUrl: opts.siteUrl, date: opts.now });
+  // The Message-ID the ledger gave this row: the same on a copy sent again after a crash.
+  const message = { ...digestMessage(digest, { from: opts.from, to: [d.recipient], siteUrl: opts.siteUrl, date: opts.now }), ...(d.messageId ? { messageId: d.messageId } : {}) };
   const r = await sendWithRetry(
     run.transport!,
     message,
@@ -244,7 +279,7 @@ async function preview(run: Run, report: OrgReport, period: string, emails: stri
   const { opts, log } = run;
   const kind = opts.kind;
   const shortcode = report.org.shortcode;
-  const base = { shortcode, kind, period };
+  const base = { orgId: report.org.id, shortcode, kind, period };
   const message = digestMessage(digest, { from: opts.from, to: emails, siteUrl: opts.siteUrl, date: opts.now });
   const info = await nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail({
     ...message,
@@ -256,8 +291,41 @@ async function preview(run: Run, report: OrgReport, period: string, emails: stri
   await makeDir(path.dirname(file));
   for (const d of [path.dirname(path.dirname(file)), path.dirname(file)]) await narrowMode(d);
   await writeFileAtomic(file, info.message as Buffer);
-  await ensureDeliveries(opts.reportsDb, { org: shortcode, kind, period }, emails, opts.now, 'previewed');
+  await ensureDeliveries(opts.reportsDb, { orgId: report.org.id, org: shortcode, kind, period }, emails, opts.now, 'previewed');
   log('mail.previewed', { ...base, file, recipients: emails.length });
   if (emails.length === 0) return [{ ...base, recipient: '', status: 'previewed', messageId: info.messageId, error: 'no recipients' }];
   return emails.map((recipient) => ({ ...base, recipient, status: 'previewed' as const, messageId: info.messageId }));
+}
+
+/** One organization's digests of a call, as the run ledger sees them (jobs/run.ts OrgStepResult). */
+export interface OrgDigestResult {
+  /**
+   * done: every recipient sent, previewed, skipped or refused for good (a refusal is reported,
+   * and reported again, until an operator removes the address — it does not fail the run);
+   * owed: some recipient is pending or held by another run; failed: the digest could not be made.
+   */
+  state: 'done' | 'owed' | 'failed';
+  summary: { sent: number; previewed: number; skipped: number; pending: number; held: number; failed: number; failures?: Array<{ recipient: string; error: string }> };
+  error?: string;
+}
+
+/** The outcomes of a call per organization id: each org is judged on its own digests only. */
+export function digestsByOrg(result: SendDigestsResult): Map<number, OrgDigestResult> {
+  const out = new Map<number, OrgDigestResult>();
+  for (const o of result.outcomes) {
+    let r = out.get(o.orgId);
+    if (!r) out.set(o.orgId, (r = { state: 'done', summary: { sent: 0, previewed: 0, skipped: 0, pending: 0, held: 0, failed: 0 } }));
+    r.summary[o.status]++;
+    if (o.status === 'failed') {
+      if (o.recipient === '') {
+        r.state = 'failed';
+        r.error = o.error;
+      } else (r.summary.failures ??= []).push({ recipient: o.recipient, error: o.error ?? '' });
+    }
+    if ((o.status === 'pending' || o.status === 'held') && r.state !== 'failed') {
+      r.state = 'owed';
+      r.error ??= `${o.recipient}: ${o.error ?? o.status}`;
+    }
+  }
+  return out;
 }

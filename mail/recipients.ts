@@ -1,13 +1,23 @@
 // Who receives a digest: by default the organization's email and its admins' and managers'
 // emails from Glific; operators add or remove addresses per org and digest kind in the
 // results store (digest_recipients), without code. Addresses are compared case-insensitively.
+// Changes belong to an organization id: a new organization that reuses a deleted one's
+// shortcode starts with none of them.
 import type { Knex } from 'knex';
 import type { DigestKind } from './digest-model.ts';
 
 export type RecipientKind = DigestKind | 'all';
 export type RecipientAction = 'add' | 'remove';
 
+/** An organization as the recipients know it: its Glific id, and its shortcode as a label. */
+export interface OrgRef {
+  id: number;
+  shortcode: string;
+}
+
 export interface RecipientOverride {
+  /** null: written for a shortcode before changes were kept by org id, and not adopted yet */
+  orgId: number | null;
   orgShortcode: string;
   kind: RecipientKind;
   email: string;
@@ -61,12 +71,26 @@ export async function defaultRecipients(glificDb: Knex, orgId: number): Promise<
 }
 
 function toOverride(r: Record<string, any>): RecipientOverride {
-  return { orgShortcode: r.org_shortcode, kind: r.kind, email: r.email, action: r.action, note: r.note ?? null, updatedAt: r.updated_at };
+  return { orgId: r.org_id === null ? null : Number(r.org_id), orgShortcode: r.org_shortcode, kind: r.kind, email: r.email, action: r.action, note: r.note ?? null, updatedAt: r.updated_at };
+}
+
+/**
+ * Changes the store could not place by org id when it was upgraded (made for an org that had not
+ * run yet) go to the organization that has that shortcode now, once; a change it already has
+ * for the same address and kind wins.
+ */
+export async function adoptUnplacedChanges(reportsDb: Knex, org: OrgRef): Promise<void> {
+  await reportsDb.raw(
+    `UPDATE ${TABLE} u SET org_id = ? WHERE u.org_id IS NULL AND u.org_shortcode = ?
+        AND NOT EXISTS (SELECT 1 FROM ${TABLE} x WHERE x.org_id = ? AND x.kind = u.kind AND x.email = u.email)`,
+    [org.id, org.shortcode, org.id],
+  );
 }
 
 /** Overrides in force for one digest kind ('all' rows included). */
-export async function recipientOverrides(reportsDb: Knex, shortcode: string, kind: DigestKind): Promise<RecipientOverride[]> {
-  const rows = await reportsDb(TABLE).where({ org_shortcode: shortcode }).whereIn('kind', [kind, 'all']).orderBy(['email', 'kind']);
+export async function recipientOverrides(reportsDb: Knex, org: OrgRef, kind: DigestKind): Promise<RecipientOverride[]> {
+  await adoptUnplacedChanges(reportsDb, org);
+  const rows = await reportsDb(TABLE).where({ org_id: org.id }).whereIn('kind', [kind, 'all']).orderBy(['email', 'kind']);
   return rows.map(toOverride);
 }
 
@@ -100,13 +124,13 @@ export function resolveRecipients(
 }
 
 /** The effective recipients of one org's digest of one kind. */
-export async function digestRecipients(reportsDb: Knex, glificDb: Knex, org: { id: number; shortcode: string }, kind: DigestKind): Promise<Recipients> {
-  const [defaults, overrides] = await Promise.all([defaultRecipients(glificDb, org.id), recipientOverrides(reportsDb, org.shortcode, kind)]);
+export async function digestRecipients(reportsDb: Knex, glificDb: Knex, org: OrgRef, kind: DigestKind): Promise<Recipients> {
+  const [defaults, overrides] = await Promise.all([defaultRecipients(glificDb, org.id), recipientOverrides(reportsDb, org, kind)]);
   return resolveRecipients(defaults, overrides, kind);
 }
 
 export interface RecipientChange {
-  org: string;
+  org: OrgRef;
   kind: RecipientKind;
   email: string;
   note?: string;
@@ -114,16 +138,17 @@ export interface RecipientChange {
 
 function checkChange(c: RecipientChange): string {
   if (!['daily', 'monthly', 'all'].includes(c.kind)) throw new Error(`kind must be daily, monthly or all, not ${JSON.stringify(c.kind)}`);
-  if (!c.org) throw new Error('an organization shortcode is required');
+  if (!c.org || !Number.isSafeInteger(c.org.id)) throw new Error('an organization (id and shortcode) is required');
   if (!isValidEmail(c.email)) throw new Error(`not a valid email address: ${JSON.stringify(c.email)}`);
   return normalizeEmail(c.email);
 }
 
 async function upsert(reportsDb: Knex, c: RecipientChange, action: RecipientAction): Promise<void> {
   const email = checkChange(c);
+  await adoptUnplacedChanges(reportsDb, c.org);
   await reportsDb(TABLE)
-    .insert({ org_shortcode: c.org, kind: c.kind, email, action, note: c.note ?? null })
-    .onConflict(['org_shortcode', 'kind', 'email'])
+    .insert({ org_id: c.org.id, org_shortcode: c.org.shortcode, kind: c.kind, email, action, note: c.note ?? null })
+    .onConflict(['org_id', 'kind', 'email'])
     .merge({ action, note: c.note ?? null, updated_at: reportsDb.fn.now() });
 }
 
@@ -139,14 +164,18 @@ export async function removeRecipient(reportsDb: Knex, c: RecipientChange): Prom
 
 /** Forget an override: the address goes back to what Glific says. Returns whether one existed. */
 export async function clearRecipient(reportsDb: Knex, c: Omit<RecipientChange, 'note'>): Promise<boolean> {
-  const n = await reportsDb(TABLE).where({ org_shortcode: c.org, kind: c.kind, email: normalizeEmail(c.email) }).del();
+  await adoptUnplacedChanges(reportsDb, c.org);
+  const n = await reportsDb(TABLE).where({ org_id: c.org.id, kind: c.kind, email: normalizeEmail(c.email) }).del();
   return n > 0;
 }
 
-/** The overrides stored, for one org or all. */
-export async function listRecipients(reportsDb: Knex, filter: { org?: string; kind?: RecipientKind } = {}): Promise<RecipientOverride[]> {
-  const q = reportsDb(TABLE).orderBy(['org_shortcode', 'kind', 'email']);
-  if (filter.org) q.where({ org_shortcode: filter.org });
+/** The overrides stored, for one org or all (those of deleted orgs and unplaced ones included). */
+export async function listRecipients(reportsDb: Knex, filter: { org?: OrgRef; kind?: RecipientKind } = {}): Promise<RecipientOverride[]> {
+  const q = reportsDb(TABLE).orderBy(['org_shortcode', 'org_id', 'kind', 'email']);
+  if (filter.org) {
+    await adoptUnplacedChanges(reportsDb, filter.org);
+    q.where({ org_id: filter.org.id });
+  }
   if (filter.kind) q.where({ kind: filter.kind });
   return (await q).map(toOverride);
 }

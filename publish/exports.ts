@@ -2,10 +2,12 @@
 // metrics.json. CSV: RFC 4180, UTF-8, header first, ascending, plain integers, empty = unknown.
 import path from 'node:path';
 import type { Log } from '../lib/log.ts';
+import { rm } from 'node:fs/promises';
 import { makeDir, narrowMode, writeFileAtomic } from '../lib/output-files.ts';
 import { isSafeShortcode } from '../pages/links.ts';
 import { siteLockPath, withLock, type LockOptions } from './lock.ts';
 import { recoverSwap } from './tree.ts';
+import { emptyManifest, folderOwner, readManifest, writeManifest } from './manifest.ts';
 import { DAILY_KEYS, DEFINITION_VERSION } from '../metrics/registry.ts';
 import type { OrgReport, Values } from '../metrics/report.ts';
 
@@ -75,7 +77,9 @@ export async function writeDataFiles(report: OrgReport, orgDir: string): Promise
 /**
  * The data files of a run that does not publish the site (--no-site), written into the live
  * site. They take the site lock, so they never land in a site a concurrent publish is about to
- * swap out (and lose), and a site left half-swapped by a crash is put back first.
+ * swap out (and lose), and a site left half-swapped by a crash is put back first. A folder the
+ * manifest gives to another organization (the shortcode was reused) is emptied first, and the
+ * manifest records the new owner: nothing of the old one stays beside the new one's files.
  */
 export async function writeSiteDataFiles(reports: OrgReport[], outputDir: string, opts: { log?: Log; lock?: Omit<LockOptions, 'log'> } = {}): Promise<void> {
   if (!reports.length) return;
@@ -83,6 +87,11 @@ export async function writeSiteDataFiles(reports: OrgReport[], outputDir: string
   await makeDir(out);
   await withLock(siteLockPath(out), { ...opts.lock, log: opts.log }, async () => {
     await recoverSwap(out, 'site');
+    const siteDir = path.join(out, 'site');
+    const previous = await readManifest(siteDir);
+    // A site of an older version may hold files that are not owner-and-group-only yet.
+    const manifest = previous ?? { ...emptyManifest(), privateModes: false };
+    let owners = false;
     for (const r of reports) {
       // A shortcode becomes a directory name: the same rule as the site's.
       if (!isSafeShortcode(r.org.shortcode)) {
@@ -90,9 +99,20 @@ export async function writeSiteDataFiles(reports: OrgReport[], outputDir: string
         continue;
       }
       const orgDir = path.join(out, 'site', r.org.shortcode);
+      const owner = folderOwner(previous, r.org.shortcode);
+      if (owner !== undefined && owner !== r.org.id) {
+        await rm(orgDir, { recursive: true, force: true });
+        for (const p of Object.keys(manifest.pages)) if (p.startsWith(`${r.org.shortcode}/`)) delete manifest.pages[p];
+        opts.log?.('site.owner_changed', { org: r.org.shortcode, from: owner, to: r.org.id });
+      }
+      if (owner !== r.org.id) {
+        manifest.orgs[r.org.shortcode] = { name: r.org.name, id: r.org.id };
+        owners = true;
+      }
       await writeDataFiles(r, orgDir);
       // Directories made by an older version were 0755.
       for (const d of [path.join(out, 'site'), orgDir, path.join(orgDir, 'data')]) await narrowMode(d);
     }
+    if (owners) await writeManifest(siteDir, manifest);
   });
 }

@@ -1,9 +1,11 @@
 // site/.manifest.json: which inputs each published page was rendered from, so the next publish
-// re-renders only pages whose inputs changed.
+// re-renders only pages whose inputs changed, and which organization (Glific id) owns each
+// site/<shortcode>/ folder: a shortcode reused by a new organization is another owner, whose
+// folder replaces the old one's, and `serve` shows a folder only to users of its owner.
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FILE_MODE } from '../lib/output-files.ts';
+import { writeFileAtomic } from '../lib/output-files.ts';
 
 export const MANIFEST_FILE = '.manifest.json';
 
@@ -11,8 +13,11 @@ export interface Manifest {
   format: 1;
   /** Page path (relative to the site root) -> hash of its model and the template version. */
   pages: Record<string, string>;
-  /** Organizations that have a directory in the site, for the global index. */
-  orgs: Record<string, { name: string }>;
+  /**
+   * Organizations that have a directory in the site, by shortcode, for the global index; `id` is
+   * the owner's Glific organizations.id (absent in sites of older versions: owner not known).
+   */
+  orgs: Record<string, { name: string; id?: number }>;
   /**
    * Every file of this site was written owner-and-group-only (lib/output-files.ts), so the next
    * publish links them without checking each one's mode. Absent in sites of older versions.
@@ -35,7 +40,14 @@ export async function readManifest(siteDir: string): Promise<Manifest | null> {
 }
 
 export async function writeManifest(siteDir: string, m: Manifest): Promise<void> {
-  await writeFile(path.join(siteDir, MANIFEST_FILE), JSON.stringify(m, null, 0) + '\n', { mode: FILE_MODE });
+  // Atomic: `serve` reads it to know who owns each folder, also while the data files are rewritten.
+  await writeFileAtomic(path.join(siteDir, MANIFEST_FILE), JSON.stringify(m, null, 0) + '\n');
+}
+
+/** The Glific id of the organization that owns site/<shortcode>/, when the manifest knows it. */
+export function folderOwner(m: Manifest | null, shortcode: string): number | undefined {
+  const id = m && Object.hasOwn(m.orgs, shortcode) ? m.orgs[shortcode].id : undefined;
+  return typeof id === 'number' ? id : undefined;
 }
 
 export function pageHash(model: unknown, templateVersion: string): string {

@@ -1,5 +1,7 @@
 // Publishing the report site: build every page of the given orgs into a fresh directory next to
-// the live site, reusing (hard-linking) pages whose inputs did not change, then swap it in.
+// the live site, reusing (hard-linking) pages whose inputs did not change, then swap it in. A
+// folder whose owner changed (a new organization with a deleted one's shortcode) is built afresh:
+// nothing of the old owner's pages or data files is carried into it.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +11,7 @@ import { buildOrgPages, buildSiteIndex, type PageModel } from '../pages/model.ts
 import { isSafeShortcode } from '../pages/links.ts';
 import { renderPage, templateVersion } from '../pages/render.ts';
 import { writeDataFiles } from './exports.ts';
-import { emptyManifest, pageHash, readManifest, writeManifest, type Manifest } from './manifest.ts';
+import { emptyManifest, folderOwner, pageHash, readManifest, writeManifest, type Manifest } from './manifest.ts';
 import { copyTree, exists, isDirectory, linkOrCopy, linkTree, recoverSwap, swapIn } from './tree.ts';
 import { acquireLock, siteLockPath, type LockOptions } from './lock.ts';
 import { DIR_MODE, FILE_MODE, makeDir } from '../lib/output-files.ts';
@@ -79,6 +81,15 @@ export async function publishSite(opts: PublishSiteOptions): Promise<PublishSite
       seen.add(sc);
       reports.push(r);
     }
+    // Folders that change owner: rendered and filled afresh, never reused from the old owner.
+    const replaced = new Set<string>();
+    for (const r of reports) {
+      const owner = folderOwner(previous, r.org.shortcode);
+      if (owner !== undefined && owner !== r.org.id) {
+        replaced.add(r.org.shortcode);
+        log('site.owner_changed', { org: r.org.shortcode, from: owner, to: r.org.id });
+      }
+    }
 
     // Every other org's directory (pages and data files) is carried over untouched.
     const carried: string[] = [];
@@ -97,7 +108,7 @@ export async function publishSite(opts: PublishSiteOptions): Promise<PublishSite
       const target = path.join(buildDir, page.path);
       await makeDir(path.dirname(target));
       const before = path.join(siteDir, page.path);
-      if (previous?.pages[page.path] === hash && (await exists(before))) {
+      if (previous?.pages[page.path] === hash && !replaced.has(page.path.split('/')[0]) && (await exists(before))) {
         await linkOrCopy(before, target, narrow);
         reused++;
       } else {
@@ -113,13 +124,13 @@ export async function publishSite(opts: PublishSiteOptions): Promise<PublishSite
       await makeDir(orgDir);
       // Data files are copied, not linked: their writer may rewrite them in place.
       const prevData = path.join(siteDir, sc, 'data');
-      if (await isDirectory(prevData)) await copyTree(prevData, path.join(orgDir, 'data'));
+      if (!replaced.has(sc) && (await isDirectory(prevData))) await copyTree(prevData, path.join(orgDir, 'data'));
       await writeDataFiles(report, orgDir);
       const dataFiles = await readdir(path.join(orgDir, 'data')).catch(() => [] as string[]);
       const { pages, warnings: w } = buildOrgPages({ report, now: opts.now, dataFiles });
       for (const m of w) warn(m, { org: sc });
       for (const page of pages) await emit(page);
-      next.orgs[sc] = { name: report.org.name };
+      next.orgs[sc] = { name: report.org.name, id: report.org.id };
       log('site.org_built', { org: sc, pages: pages.length });
     }
 

@@ -1,12 +1,15 @@
 // The HTTP face of `glific-reports serve`: Glific's staff (roles staff, manager, admin,
 // glific_admin) log in with their phone and password and read the published site of their
-// organization only. Everything else is 404, including other organizations' pages and data, so
-// the server does not confirm which organizations exist.
+// organization only — the folder site/<shortcode>/ of their shortcode, and only while the site's
+// manifest gives that folder to their organization's id (a shortcode reused after a deletion is
+// another organization). Everything else is 404, including other organizations' pages and data,
+// so the server does not confirm which organizations exist.
 import { createReadStream } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import type { Log } from '../lib/log.ts';
 import { checkRequestPath, findSiteFile } from './files.ts';
+import { FolderOwners } from './owners.ts';
 import { createVerifier, maskPhone, normalizePhone, type Verifier } from './login.ts';
 import { FORM_EXPIRED, LOGIN_FAILED, loginPage, messagePage, orgIndexPage } from './pages.ts';
 import {
@@ -98,6 +101,7 @@ export async function createServeApp(o: ServeOptions): Promise<FastifyInstance> 
   const log: ServeLog = o.log ?? (() => undefined);
   const now = o.now ?? (() => new Date());
   const sessions = new SessionStore(o.store);
+  const owners = new FolderOwners(o.siteDir);
   const forms = new FormTokens(o.sessionSecret ?? (await sharedFormKey(o.store)));
   const verifier: Verifier = createVerifier(o.glific, { dummyIterations: o.dummyIterations, hashConcurrency: o.hashConcurrency });
   const byPhone = new Throttle(o.phoneRule ?? DEFAULT_PHONE_RULE);
@@ -315,6 +319,11 @@ export async function createServeApp(o: ServeOptions): Promise<FastifyInstance> 
     }
     const segments = checked.segments;
     if (segments[0] !== s.shortcode) return html(reply, 404, messagePage('Not found', 'There is no such page.'));
+    const owner = await owners.ownerOf(s.shortcode);
+    if (owner !== undefined && owner !== Number(s.orgId)) {
+      log('serve.folder_refused', { org: s.shortcode, orgId: s.orgId, owner, why: 'the folder belongs to another organization with this shortcode' });
+      return html(reply, 404, messagePage('Not found', 'There is no such page.'));
+    }
     let found = await findSiteFile(o.siteDir, segments);
     if (found.kind === 'directory') {
       if (!checked.trailingSlash) return seeOther(reply, `/${segments.map(encodeURIComponent).join('/')}/`);

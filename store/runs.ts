@@ -1,4 +1,5 @@
-// The run ledger (table `runs`: one row per org and run, `running` → `succeeded` | `failed`) and
+// The run ledger (table `runs`: one row per org and run, `running` → `succeeded` | `failed`, or
+// `running` → `delivering` → `succeeded` | `failed` when digests were still owed at its end) and
 // every PostgreSQL advisory lock of the program. jobs/ decides what runs; this module is the only
 // one that writes or reads `runs` or takes an advisory lock. Every time written here comes from
 // the caller's clock.
@@ -12,13 +13,17 @@
 //                                                    lock held by RunLocks for the whole run)
 // PostgreSQL drops session locks when their connection ends, so a crashed process never leaves
 // one behind, and a `running` row whose run lock is free belongs to a process that is gone. A
-// hash collision only makes two unrelated things wait for each other, never run twice.
+// hash collision only makes two unrelated things wait for each other, never run twice. The same
+// holds the other way: when the lock connection drops (database restart, failover, a reset TCP
+// connection) this process has lost its locks, and RunLocks forgets them and reconnects.
 import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.ts';
+import type { Log } from '../lib/log.ts';
 
 export type JobKind = 'daily' | 'monthly' | 'range';
 export type Trigger = 'manual' | 'schedule' | 'catch-up';
+export type RunStatus = 'running' | 'delivering' | 'succeeded' | 'failed';
 
 /** What one run of one org covers. */
 export interface RunKey {
@@ -36,6 +41,16 @@ interface PgConnection {
   query(text: string, values?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
 }
 
+/** node-pg's Client as far as the lock connection watches it. */
+interface WatchedConnection extends PgConnection {
+  on(event: 'error' | 'end', listener: (err?: unknown) => void): unknown;
+  removeListener(event: 'error' | 'end', listener: (err?: unknown) => void): unknown;
+  /** node-pg: the socket under the client, destroyed when a ping gets no answer */
+  connection?: { stream?: { destroy(err?: Error): void } };
+  /** set by knex when the connection has died; the pool then destroys it on release */
+  __knex__disposed?: unknown;
+}
+
 /** Run `fn` while holding the migration lock, taken on `conn` (a connection of its own). */
 export async function withMigrationLock<T>(conn: PgConnection, fn: () => Promise<T>): Promise<T> {
   await conn.query(`SELECT pg_advisory_lock(${KEY})`, [keyText('migrate')]);
@@ -51,24 +66,95 @@ export async function lockOrgWrites(trx: Knex.Transaction, orgId: number): Promi
   await trx.raw(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, [keyText('org-write', orgId)]);
 }
 
-/** The run locks of one process, held on one dedicated connection of the results store. */
+/**
+ * The run locks of one process, held on one dedicated connection of the results store. When that
+ * connection dies the server has dropped every lock on it: RunLocks notices (the connection's
+ * error or end event, a failed query, or a ping without answer), forgets what it held, logs
+ * `locks.lost`, and takes a fresh connection from the pool the next time it is used.
+ */
 export class RunLocks {
   private held = new Set<string>();
+  private conn?: WatchedConnection;
+  private onGone?: (err?: unknown) => void;
   private constructor(
     private store: Db,
-    private conn: PgConnection,
+    private log: Log,
   ) {}
 
   /** Take a connection out of the store's pool for the locks of this process. */
-  static async open(store: Db): Promise<RunLocks> {
-    const conn = (await store.client.acquireConnection()) as PgConnection;
-    return new RunLocks(store, conn);
+  static async open(store: Db, opts: { log?: Log } = {}): Promise<RunLocks> {
+    const locks = new RunLocks(store, opts.log ?? (() => {}));
+    await locks.connection();
+    return locks;
+  }
+
+  private async connection(): Promise<WatchedConnection> {
+    if (this.conn) return this.conn;
+    const conn = (await this.store.client.acquireConnection()) as WatchedConnection;
+    const onGone = (err?: unknown) => this.lost(conn, err);
+    conn.on('error', onGone);
+    conn.on('end', onGone);
+    this.conn = conn;
+    this.onGone = onGone;
+    return conn;
+  }
+
+  /** The connection is gone, and the server has dropped its locks with it. */
+  private lost(conn: WatchedConnection, err?: unknown): void {
+    if (this.conn !== conn) return;
+    const dropped = [...this.held];
+    this.held.clear();
+    this.conn = undefined;
+    conn.__knex__disposed ??= err ?? 'lock connection lost';
+    conn.removeListener('error', this.onGone!);
+    conn.removeListener('end', this.onGone!);
+    // Back to the pool, which destroys a disposed connection instead of reusing it.
+    Promise.resolve(this.store.client.releaseConnection(conn)).catch(() => {});
+    this.log('locks.lost', { error: errorText(err), dropped: dropped.length });
+  }
+
+  private async query(text: string, values?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }> {
+    const conn = await this.connection();
+    try {
+      return await conn.query(text, values);
+    } catch (err) {
+      // A query error on a connection that died is the connection's: the locks went with it.
+      if (conn.__knex__disposed || isConnectionError(err)) this.lost(conn, err);
+      throw err;
+    }
+  }
+
+  /**
+   * Is the lock connection alive? A connection whose peer vanished without a reset (a failover,
+   * a dropped NAT entry) only shows it by not answering: after `timeoutMs` it is given up.
+   */
+  async ping(timeoutMs = 30_000): Promise<boolean> {
+    let conn: WatchedConnection;
+    try {
+      conn = await this.connection();
+    } catch {
+      return false;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        conn.query('SELECT 1'),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`the lock connection did not answer within ${timeoutMs} ms`)), timeoutMs))),
+      ]);
+      return true;
+    } catch (err) {
+      conn.connection?.stream?.destroy();
+      this.lost(conn, err);
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async tryTake(k: RunKey): Promise<boolean> {
     const text = runKeyText(k);
     if (this.held.has(text)) return true;
-    const r = await this.conn.query(`SELECT pg_try_advisory_lock(${KEY}) AS ok`, [text]);
+    const r = await this.query(`SELECT pg_try_advisory_lock(${KEY}) AS ok`, [text]);
     if (r.rows[0].ok) this.held.add(text);
     return !!r.rows[0].ok;
   }
@@ -77,24 +163,48 @@ export class RunLocks {
   async take(k: RunKey): Promise<void> {
     const text = runKeyText(k);
     if (this.held.has(text)) return;
-    await this.conn.query(`SELECT pg_advisory_lock(${KEY})`, [text]);
+    await this.query(`SELECT pg_advisory_lock(${KEY})`, [text]);
     this.held.add(text);
   }
 
   async release(k: RunKey): Promise<void> {
     const text = runKeyText(k);
+    // Not held (any more): a lost connection took the lock with it.
     if (!this.held.delete(text)) return;
-    await this.conn.query(`SELECT pg_advisory_unlock(${KEY})`, [text]);
+    await this.query(`SELECT pg_advisory_unlock(${KEY})`, [text]).catch((err) => {
+      if (!isConnectionError(err)) throw err;
+    });
   }
 
   async close(): Promise<void> {
+    const conn = this.conn;
+    this.conn = undefined;
+    if (!conn) {
+      this.held.clear();
+      return;
+    }
+    conn.removeListener('error', this.onGone!);
+    conn.removeListener('end', this.onGone!);
     try {
-      if (this.held.size) await this.conn.query('SELECT pg_advisory_unlock_all()');
+      if (this.held.size && !conn.__knex__disposed) await conn.query('SELECT pg_advisory_unlock_all()');
+    } catch {
+      // gone with the connection anyway
     } finally {
       this.held.clear();
-      await this.store.client.releaseConnection(this.conn);
+      await this.store.client.releaseConnection(conn);
     }
   }
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : e === undefined ? 'connection ended' : String(e)).split('\n')[0];
+
+// node-pg and PostgreSQL's ways of saying the connection is gone: a terminated backend (57P01
+// admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now), class 08 (connection
+// exception), and node-pg's own messages about a closed connection.
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (e?.code && (/^08/.test(e.code) || /^57P0[123]$/.test(e.code) || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(e.code))) return true;
+  return /Connection terminated|connection ended|not queryable|Client was closed|read ECONNRESET/i.test(e?.message ?? '');
 }
 
 export interface NewRun extends RunKey {
@@ -140,11 +250,25 @@ export async function markFailed(store: Db, ids: number[], error: string, at: Da
   if (ids.length) await store('runs').whereIn('id', ids).update({ status: 'failed', error, finished_at: at });
 }
 
+/**
+ * Data stored and published, digests still owed: not succeeded, never recomputed; the scheduler
+ * retries its deliveries from the ledger (jobs/deliveries.ts). `why` says what is owed.
+ */
+export async function markDelivering(store: Db, ids: number[], why: string): Promise<void> {
+  if (ids.length) await store('runs').whereIn('id', ids).update({ status: 'delivering', error: why });
+}
+
+/** The statuses of a period whose data needs no computing again. */
+const DONE: RunStatus[] = ['succeeded', 'delivering'];
+
 const periodRows = (store: Db, k: RunKey) => store('runs').where({ org_id: k.orgId, job: k.job, period_from: k.from, period_to: k.to });
 
-/** Has any run of this (org, job, period) succeeded, whatever its trigger? */
-export async function hasSucceeded(store: Db, k: RunKey): Promise<boolean> {
-  return !!(await periodRows(store, k).where({ status: 'succeeded' }).first('id'));
+/**
+ * Is this (org, job, period) done, whatever the trigger: a run succeeded, or its data is stored
+ * and published and only digests are owed (those are the delivery pass's)?
+ */
+export async function isPeriodDone(store: Db, k: RunKey): Promise<boolean> {
+  return !!(await periodRows(store, k).whereIn('status', DONE).first('id'));
 }
 
 /**
@@ -181,7 +305,7 @@ export async function failOwnRunning(store: Db, error: string, at: Date): Promis
 }
 
 export interface PeriodRecord extends RunKey {
-  /** a run of this period has succeeded, whatever its trigger */
+  /** a run of this period has succeeded or is delivering (its data is done), whatever its trigger */
   succeeded: boolean;
   failures: number;
   lastFailedAt?: Date;
@@ -198,7 +322,7 @@ export async function periodHistory(store: Db, fromDay: string): Promise<PeriodR
       'job',
       'period_from',
       'period_to',
-      store.raw(`bool_or(status = 'succeeded') AS succeeded`),
+      store.raw(`bool_or(status IN ('succeeded', 'delivering')) AS succeeded`),
       store.raw(`count(*) FILTER (WHERE status = 'failed')::int AS failures`),
       store.raw(`max(finished_at) FILTER (WHERE status = 'failed') AS last_failed_at`),
     );
@@ -217,7 +341,7 @@ export interface LedgerRun extends RunKey {
   id: number;
   shortcode: string;
   trigger: Trigger;
-  status: 'running' | 'succeeded' | 'failed';
+  status: RunStatus;
   startedAt: Date;
   finishedAt: Date | null;
   rowsWritten: number | null;
@@ -226,15 +350,28 @@ export interface LedgerRun extends RunKey {
   error: string | null;
 }
 
-/** The last `perOrg` runs of each organization, by organization, newest first. */
+/**
+ * The last `perOrg` runs of each organization (by id: a reused shortcode is another
+ * organization), by organization, newest first.
+ */
 export async function recentRuns(store: Db, perOrg = 5): Promise<LedgerRun[]> {
   const r = await store.raw(
     `SELECT * FROM (
-       SELECT r.*, row_number() OVER (PARTITION BY r.shortcode ORDER BY r.started_at DESC, r.id DESC) AS n FROM runs r
-     ) x WHERE n <= ? ORDER BY shortcode, started_at DESC, id DESC`,
+       SELECT r.*, row_number() OVER (PARTITION BY r.org_id ORDER BY r.started_at DESC, r.id DESC) AS n FROM runs r
+     ) x WHERE n <= ? ORDER BY shortcode, org_id, started_at DESC, id DESC`,
     [perOrg],
   );
-  return r.rows.map((x: Record<string, any>) => ({
+  return r.rows.map(toLedgerRun);
+}
+
+/** Runs whose digests are still owed, oldest period first. */
+export async function deliveringRuns(store: Db): Promise<LedgerRun[]> {
+  const rows = await store('runs').where({ status: 'delivering' }).orderBy(['period_from', 'org_id', 'id']);
+  return rows.map(toLedgerRun);
+}
+
+function toLedgerRun(x: Record<string, any>): LedgerRun {
+  return {
     id: Number(x.id),
     orgId: Number(x.org_id),
     shortcode: x.shortcode,
@@ -249,5 +386,5 @@ export async function recentRuns(store: Db, perOrg = 5): Promise<LedgerRun[]> {
     dueAt: x.due_at ?? null,
     late: !!x.late,
     error: x.error ?? null,
-  }));
+  };
 }

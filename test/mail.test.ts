@@ -258,7 +258,7 @@ describe('chart PNGs', () => {
 });
 
 describe('recipients', () => {
-  const override = (email: string, kind: 'daily' | 'monthly' | 'all', action: 'add' | 'remove') => ({ orgShortcode: 'acme', kind, email, action, note: null, updatedAt: new Date(0) });
+  const override = (email: string, kind: 'daily' | 'monthly' | 'all', action: 'add' | 'remove') => ({ orgId: 1, orgShortcode: 'acme', kind, email, action, note: null, updatedAt: new Date(0) });
   it('deduplicates case-insensitively, drops invalid addresses, and applies overrides by specificity', () => {
     const r = resolveRecipients(
       [

@@ -5,6 +5,8 @@ import * as core from './001_core.ts';
 import * as deliveries from './002_deliveries.ts';
 import * as runLedger from './003_run_ledger.ts';
 import * as sessions from './004_sessions.ts';
+import * as orgIds from './005_org_ids.ts';
+import * as delivering from './006_delivering_heartbeats.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,6 +19,8 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['002_deliveries', deliveries],
   ['003_run_ledger', runLedger],
   ['004_sessions', sessions],
+  ['005_org_ids', orgIds],
+  ['006_delivering_heartbeats', delivering],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

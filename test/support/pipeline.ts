@@ -45,7 +45,7 @@ export async function pipeline(label: string, opts: { glificUrl?: (db: TestDatab
       return runJob({ site: false, email: false, ...req }, deps, plan);
     },
     async report(shortcode, now = new Date()) {
-      const o = await store('orgs').where({ shortcode }).first();
+      const o = await store('orgs').where({ shortcode }).orderBy('updated_at', 'desc').first();
       return readOrgReport(store, Number(o.org_id), new Date(now));
     },
     async close() {
