@@ -96,6 +96,10 @@ export function sameDaysOfPreviousMonth(month: string, lastDay: string): PeriodR
 export interface Comparison {
   /** What the values are of: the previous period, or the same days of the previous month. */
   period: PeriodRef;
+  /**
+   * The period is not over yet and is compared over its days so far: with the same days of the
+   * previous month, or for a range with as many days just before it.
+   */
   sameDays: boolean;
   values: Values;
   /** Distinct counts of part of a month cannot be rebuilt from its days. */
@@ -128,4 +132,39 @@ export function compareMonth(row: PeriodRow, days: ReadonlyMap<string, DayRow>, 
   const prevDays = eachDate(period.from, period.to).map((d) => days.get(d));
   if (prevDays.some((d) => !d)) return null;
   return { period, sameDays: true, values: periodValues(prevDays as DayRow[], {}), comparable: (k) => kindOf(k) !== 'distinct' };
+}
+
+/**
+ * A range is compared with the period of equal length just before it: with that range's own row
+ * when it was computed as a range (its distinct counts are known), else from its days, all of
+ * which must have been computed (distinct counts then cannot be compared). A range not over yet
+ * is compared over its days so far, with as many days just before it.
+ */
+export function compareRange(row: PeriodRow, days: ReadonlyMap<string, DayRow>, ranges: ReadonlyMap<string, PeriodRow>): Comparison | null {
+  let end = row.to;
+  if (!row.closed) {
+    const computed = eachDate(row.from, row.to).filter((d) => days.has(d));
+    if (computed.length === 0) return null;
+    end = computed[computed.length - 1];
+  }
+  const period = previousPeriod(rangePeriod(row.from, end));
+  const sameDays = end !== row.to;
+  const stored = sameDays ? undefined : ranges.get(period.key);
+  if (stored) return { period, sameDays, values: stored.values, comparable: () => true };
+  const prevDays = eachDate(period.from, period.to).map((d) => days.get(d));
+  if (prevDays.some((d) => !d)) return null;
+  return { period, sameDays, values: periodValues(prevDays as DayRow[], {}), comparable: (k) => kindOf(k) !== 'distinct' };
+}
+
+/** What a day, month or range is compared with (null: nothing computed to compare with). */
+export function comparePeriod(
+  p: PeriodRef,
+  row: PeriodRow | null,
+  days: ReadonlyMap<string, DayRow>,
+  months: ReadonlyMap<string, PeriodRow>,
+  ranges: ReadonlyMap<string, PeriodRow>,
+): Comparison | null {
+  if (p.kind === 'day') return compareDay(p.key, days);
+  if (!row) return null;
+  return p.kind === 'month' ? compareMonth(row, days, months) : compareRange(row, days, ranges);
 }
