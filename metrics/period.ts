@@ -1,6 +1,6 @@
 // The values of months and ranges (METRICS.md §6) and what a period is compared with: the one
 // place for these rules, used by the results store's reader, the pages and the digests.
-import { addDays, addMonths, daysBetween, eachDate, firstOfMonth, lastOfMonth, monthOf } from '../lib/calendar.ts';
+import { addDays, addMonths, daysBetween, eachDate, firstOfMonth, lastOfMonth } from '../lib/calendar.ts';
 import { mostActiveHourOf } from './activity.ts';
 import { DAILY_KEYS, KEYS, kindOf, type KeyInfo, type MetricKey } from './registry.ts';
 import type { DayRow, HourlyRow, PeriodRow, Values } from './report.ts';
@@ -125,8 +125,9 @@ export function compareMonth(row: PeriodRow, days: ReadonlyMap<string, DayRow>, 
     const prev = months.get(previous.key);
     return prev ? { period: previous, sameDays: false, values: prev.values, comparable: () => true } : null;
   }
+  // The month's own dates, not every day of the history: pages ask this once per page.
   let last: string | null = null;
-  for (const d of days.keys()) if (monthOf(d) === row.key && (last === null || d > last)) last = d;
+  for (const d of eachDate(firstOfMonth(row.key), lastOfMonth(row.key))) if (days.has(d)) last = d;
   if (last === null) return null;
   const period = sameDaysOfPreviousMonth(row.key, last);
   const prevDays = eachDate(period.from, period.to).map((d) => days.get(d));

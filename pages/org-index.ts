@@ -64,19 +64,19 @@ export function buildOrgIndex(report: OrgReport, opts: OrgIndexOptions): { page:
     });
   }
 
-  const archive: ArchiveMonth[] = [];
-  const monthKeys = [...new Set([...days.map((d) => monthOf(d.date)), ...index.months.map((m) => m.key)])].sort().reverse();
-  for (const key of monthKeys) {
-    archive.push({
-      label: formatMonth(key),
-      monthly: index.monthByKey.has(key) ? { href: relativeHref(path, sitePaths.monthly(sc, key)), label: `${formatMonth(key)} report` } : null,
-      days: days.filter((d) => monthOf(d.date) === key).map((d) => ({
-        href: relativeHref(path, sitePaths.daily(sc, d.date)),
-        day: String(Number(d.date.slice(8, 10))),
-        label: formatDate(d.date),
-      })),
-    });
+  const daysByMonth = new Map<string, ArchiveMonth['days']>();
+  for (const m of index.months) daysByMonth.set(m.key, []);
+  for (const d of days) {
+    const key = monthOf(d.date);
+    let list = daysByMonth.get(key);
+    if (!list) daysByMonth.set(key, (list = []));
+    list.push({ href: relativeHref(path, sitePaths.daily(sc, d.date)), day: String(Number(d.date.slice(8, 10))), label: formatDate(d.date) });
   }
+  const archive: ArchiveMonth[] = [...daysByMonth.keys()].sort().reverse().map((key) => ({
+    label: formatMonth(key),
+    monthly: index.monthByKey.has(key) ? { href: relativeHref(path, sitePaths.monthly(sc, key)), label: `${formatMonth(key)} report` } : null,
+    days: daysByMonth.get(key)!,
+  }));
 
   const page: OrgIndexPage = {
     template: 'org-index',
