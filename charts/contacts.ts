@@ -4,8 +4,7 @@ import type { Chart } from './types.ts';
 import { dailyLines, labelledBars } from './shapes.ts';
 import { OKABE_ITO } from './palette.ts';
 import { dailyTable, extremes, latestSnapshot, longRows, total, type Window } from './series.ts';
-import { formatCount, formatDate, formatSpan } from './numbers.ts';
-import { missingNote } from './wording.ts';
+import { daysNotKnown, formatCount, formatDate, formatSpan } from '../lib/words.ts';
 
 export function contactsDaily(w: Window): Chart {
   const series = [
@@ -18,7 +17,7 @@ export function contactsDaily(w: Window): Chart {
   const span = formatSpan(w.from, w.to);
   const description = t.sum === null && !act.max
     ? `New and active contacts are not known for ${span}.`
-    : `${span}: ${formatCount(t.sum)} new contacts${peak ? ` (most on ${formatDate(peak.date)}: ${formatCount(peak.value)})` : ''}${missingNote(t.missingDays)}; ` +
+    : `${span}: ${formatCount(t.sum)} new contacts${peak ? ` (most on ${formatDate(peak.date)}: ${formatCount(peak.value)})` : ''}${daysNotKnown(t.missingDays)}; ` +
       (act.min && act.max ? `active contacts per day ranged from ${formatCount(act.min.value)} to ${formatCount(act.max.value)}.` : 'active contacts not known.');
   const title = 'New and active contacts per day';
   return {

@@ -5,8 +5,7 @@ import type { Chart } from './types.ts';
 import { dailyLines, groupedBars } from './shapes.ts';
 import { OKABE_ITO } from './palette.ts';
 import { dailyTable, extremes, longRows, total, type Window } from './series.ts';
-import { formatCount, formatMonth, formatSpan } from './numbers.ts';
-import { missingNote } from './wording.ts';
+import { daysNotKnown, formatCount, formatMonth, formatSpan } from '../lib/words.ts';
 
 const SERIES = [
   { key: 'conversations' as const, label: 'Billed by the BSP', colour: OKABE_ITO.blue },
@@ -21,7 +20,7 @@ export function conversationsDaily(w: Window): Chart {
     ? `Conversations are not known for ${span}.`
     : `${span}: ` +
       (billed.min && billed.max ? `billed conversations per day ranged from ${formatCount(billed.min.value)} to ${formatCount(billed.max.value)}` : 'billed conversations not known') +
-      `; ${formatCount(windows.sum)} 24-hour conversation windows opened${missingNote(windows.missingDays)}.`;
+      `; ${formatCount(windows.sum)} 24-hour conversation windows opened${daysNotKnown(windows.missingDays)}.`;
   const title = 'Conversations per day';
   return {
     id: 'conversations-daily',

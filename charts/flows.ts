@@ -4,8 +4,7 @@ import type { Chart } from './types.ts';
 import { dailyLines } from './shapes.ts';
 import { OKABE_ITO } from './palette.ts';
 import { dailyTable, extremes, longRows, total, valueOf, type Window } from './series.ts';
-import { formatCount, formatDate, formatPercent, formatSpan } from './numbers.ts';
-import { missingNote } from './wording.ts';
+import { daysNotKnown, formatCount, formatDate, formatPercent, formatSpan } from '../lib/words.ts';
 
 /** Flows completed as a share of flows started; the two sets differ (runs cross midnight). */
 export function completionRate(started: number | null, completed: number | null): number | null {
@@ -23,7 +22,7 @@ export function flowsDaily(w: Window): Chart {
   const span = formatSpan(w.from, w.to);
   const description = s.sum === null && c.sum === null
     ? `Flow runs are not known for ${span}.`
-    : `${span}: ${formatCount(s.sum)} flows started and ${formatCount(c.sum)} completed, a completion rate of ${formatPercent(completionRate(s.sum, c.sum))}${missingNote(s.missingDays)}.`;
+    : `${span}: ${formatCount(s.sum)} flows started and ${formatCount(c.sum)} completed, a completion rate of ${formatPercent(completionRate(s.sum, c.sum))}${daysNotKnown(s.missingDays)}.`;
   const title = 'Flows started and completed per day';
   return {
     id: 'flows-daily',

@@ -4,4 +4,3 @@ export type { Chart, ChartPeriod, ChartTable, Cell, PeriodKind, VegaLiteSpec } f
 export { chartsForPeriod, DAY_CONTEXT_DAYS } from './catalog.ts';
 export { renderSvg, assertInert, type RenderOptions } from './render.ts';
 export { OKABE_ITO, themeConfig, type ColourMode } from './palette.ts';
-export { formatCount, formatPercent, formatDate, formatMonth, formatSpan, formatHour, NOT_KNOWN } from './numbers.ts';

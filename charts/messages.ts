@@ -5,9 +5,8 @@ import type { Chart } from './types.ts';
 import { dailyLines, groupedBars, heatMap } from './shapes.ts';
 import { OKABE_ITO } from './palette.ts';
 import { dailyTable, hourlyTotals, longRows, mostActiveHour, total, type Window } from './series.ts';
-import { formatCount, formatHour, formatSpan } from './numbers.ts';
+import { daysNotKnown, formatCount, formatHour, formatSpan } from '../lib/words.ts';
 import { WEEKDAYS } from '../lib/calendar.ts';
-import { missingNote } from './wording.ts';
 
 export function messagesDaily(w: Window): Chart {
   const series = [
@@ -21,7 +20,7 @@ export function messagesDaily(w: Window): Chart {
   const description = series.every((s) => t[s.key].sum === null)
     ? `Messages are not known for ${span}.`
     : `${span}: ${formatCount(t.inbound_messages.sum)} inbound and ${formatCount(t.outbound_messages.sum)} outbound messages ` +
-      `(${formatCount(t.hsm_messages.sum)} HSM), ${formatCount(t.error_messages.sum)} with errors${missingNote(t.inbound_messages.missingDays)}.`;
+      `(${formatCount(t.hsm_messages.sum)} HSM), ${formatCount(t.error_messages.sum)} with errors${daysNotKnown(t.inbound_messages.missingDays)}.`;
   const title = 'Messages per day';
   return {
     id: 'messages-daily',

@@ -5,8 +5,7 @@ import type { Chart } from './types.ts';
 import { dailyLines, labelledBars } from './shapes.ts';
 import { OKABE_ITO } from './palette.ts';
 import { dailyTable, latestSnapshot, longRows, total, type Window } from './series.ts';
-import { formatCount, formatDate, formatSpan } from './numbers.ts';
-import { missingNote, share } from './wording.ts';
+import { daysNotKnown, formatCount, formatDate, formatSpan, shareOf } from '../lib/words.ts';
 
 export function optinsDaily(w: Window): Chart {
   const series = [
@@ -18,7 +17,7 @@ export function optinsDaily(w: Window): Chart {
   const span = formatSpan(w.from, w.to);
   const description = ins.sum === null && outs.sum === null
     ? `Opt-ins and opt-outs are not known for ${span}.`
-    : `${span}: ${formatCount(ins.sum)} opt-ins and ${formatCount(outs.sum)} opt-outs${missingNote(Math.max(ins.missingDays, outs.missingDays))}.`;
+    : `${span}: ${formatCount(ins.sum)} opt-ins and ${formatCount(outs.sum)} opt-outs${daysNotKnown(Math.max(ins.missingDays, outs.missingDays))}.`;
   const title = 'Opt-ins and opt-outs per day';
   return {
     id: 'optins-daily',
@@ -37,8 +36,8 @@ export function optStatus(w: Window): Chart {
   const v = (k: (typeof keys)[number] | 'total_contacts') => snap?.values[k] ?? null;
   const all = v('total_contacts');
   const description = snap
-    ? `At the end of ${formatDate(snap.date)}: ${formatCount(v('opted_in_contacts'))} contacts opted in${share(v('opted_in_contacts'), all)}, ` +
-      `${formatCount(v('opted_out_contacts'))} opted out${share(v('opted_out_contacts'), all)} and ${formatCount(v('non_opted_contacts'))} not opted${share(v('non_opted_contacts'), all)}, of ${formatCount(all)}.`
+    ? `At the end of ${formatDate(snap.date)}: ${formatCount(v('opted_in_contacts'))} contacts opted in${shareOf(v('opted_in_contacts'), all)}, ` +
+      `${formatCount(v('opted_out_contacts'))} opted out${shareOf(v('opted_out_contacts'), all)} and ${formatCount(v('non_opted_contacts'))} not opted${shareOf(v('non_opted_contacts'), all)}, of ${formatCount(all)}.`
     : `Opt-in status is not known for ${formatSpan(w.from, w.to)}.`;
   const title = 'Opted-in, opted-out and non-opted contacts';
   return {

@@ -3,7 +3,7 @@
 import type { OrgReport } from '../metrics/report.ts';
 import { chartsForPeriod, renderSvg, type Chart } from '../charts/index.ts';
 import type { DigestKind } from './digest-model.ts';
-import { addDays, addMonths } from '../lib/calendar.ts';
+import { firstOfMonth, lastOfMonth } from '../lib/calendar.ts';
 
 export type { Chart };
 
@@ -20,7 +20,7 @@ const PICKS: Record<DigestKind, string[]> = {
 
 export function digestChartPeriod(kind: DigestKind, period: string): { kind: 'day' | 'month'; from: string; to: string } {
   if (kind === 'daily') return { kind: 'day', from: period, to: period };
-  return { kind: 'month', from: `${period}-01`, to: addDays(`${addMonths(period, 1)}-01`, -1) };
+  return { kind: 'month', from: firstOfMonth(period), to: lastOfMonth(period) };
 }
 
 export function digestCharts(report: OrgReport, kind: DigestKind, period: string): Chart[] {

@@ -1,25 +1,20 @@
 // The digest model: what one daily or monthly email says, computed from an OrgReport as plain
 // data (numbers, their change against the previous period, provisional marks, labels). The
 // HTML and text renderings are both made from this, so they always carry the same numbers.
-import { LABELS, STATS_IMPORT, SNAPSHOT_KEYS, type MetricKey } from '../metrics/registry.ts';
-import { compareDay, compareMonth, dayPeriod, monthPeriod, previousPeriod as periodBefore } from '../metrics/period.ts';
-import type { DayRow, OrgReport, PeriodRow, Values } from '../metrics/report.ts';
+import { dayPeriod, monthPeriod, previousPeriod as periodBefore } from '../metrics/period.ts';
+import type { DayRow, OrgReport, PeriodRow } from '../metrics/report.ts';
+import { DASH, describeChange, formatDate, formatMonth, showCount, showHour, type Change } from '../lib/words.ts';
+import { DIGEST_TABLE, figure, headlines, type HeadlineKey, type Headline as Figure, type Mark } from '../pages/headlines.ts';
+import { comparisonOf } from '../pages/comparison.ts';
+import { reportIndex } from '../pages/report-index.ts';
 
 export type DigestKind = 'daily' | 'monthly';
 
-/** A value shown in a digest: a metric key or the sum of inbound and outbound messages. */
-export type HeadlineKey = MetricKey | 'messages';
+export type { HeadlineKey, Change };
 
-export type ProvisionalMark = 'utc' | 'late';
+export type ProvisionalMark = Mark;
 
-export interface Change {
-  direction: 'up' | 'down' | 'same' | 'none';
-  /** e.g. "▲ +12 (+9.8%)", "▼ -3 (-5.0%)", "= 0 (no change)", "—" */
-  label: string;
-  /** the same, spelled out for screen readers and the text part */
-  spoken: string;
-}
-
+/** A number as a digest shows it (pages/headlines.ts chooses which, and words the change). */
 export interface Headline {
   key: HeadlineKey;
   label: string;
@@ -27,6 +22,7 @@ export interface Headline {
   previous: number | null;
   valueText: string;
   previousText: string;
+  /** Always set: "—" / "no comparison" when the number is not compared. */
   change: Change;
   marks: ProvisionalMark[];
   /** "†", "*", "†*" or "" */
@@ -57,63 +53,10 @@ export interface DigestModel {
   summary: string;
 }
 
-export const DASH = '—';
-
-const TILE_KEYS: HeadlineKey[] = ['messages', 'active_contacts', 'new_contacts', 'flows_completed'];
-const ROW_KEYS: HeadlineKey[] = [
-  'messages',
-  'inbound_messages',
-  'outbound_messages',
-  'active_contacts',
-  'new_contacts',
-  'optins',
-  'optouts',
-  'flows_started',
-  'flows_completed',
-  'conversation_windows',
-  'conversations',
-  'error_messages',
-  'total_contacts',
-  'opted_in_contacts',
-  'contacts_in_flows',
-];
-
-const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const percent = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-
-/** 1234 -> "1,234"; null/undefined -> "—" (an unknown value is never shown as 0). */
-export function formatNumber(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? DASH : integer.format(v);
-}
-
-/** Arrow and sign both, so the direction never rests on colour alone. */
-export function describeChange(value: number | null, previous: number | null): Change {
-  if (value === null || previous === null) {
-    return { direction: 'none', label: DASH, spoken: 'no comparison' };
-  }
-  const diff = value - previous;
-  const pct = previous !== 0 ? ` (${diff > 0 ? '+' : diff < 0 ? '-' : ''}${percent.format(Math.abs(diff / previous) * 100)}%)` : '';
-  if (diff === 0) return { direction: 'same', label: '= 0 (no change)', spoken: 'no change' };
-  const abs = integer.format(Math.abs(diff));
-  if (diff > 0) return { direction: 'up', label: `▲ +${abs}${pct}`, spoken: `up ${abs}${pct}` };
-  return { direction: 'down', label: `▼ -${abs}${pct}`, spoken: `down ${abs}${pct}` };
-}
-
-export function hourText(h: number | null): string {
-  if (h === null || h === undefined) return DASH;
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(h)}:00–${two((h + 1) % 24)}:00`;
-}
+export { DASH };
 
 export function periodLabel(kind: DigestKind, period: string): string {
-  if (kind === 'daily') {
-    const [y, m, d] = period.split('-').map(Number);
-    return new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
-      new Date(Date.UTC(y, m - 1, d)),
-    );
-  }
-  const [y, m] = period.split('-').map(Number);
-  return new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, 1)));
+  return kind === 'daily' ? formatDate(period, { weekday: true }) : formatMonth(period);
 }
 
 /** An ISO instant shown in the org's zone, e.g. "2026-03-02 00:00 Asia/Kolkata". */
@@ -147,58 +90,20 @@ export function oneLine(s: string, max = 80): string {
   return clean.length > max ? clean.slice(0, max - 1) + '…' : clean;
 }
 
-function valueOf(values: Values | undefined, key: HeadlineKey): number | null {
-  if (!values) return null;
-  if (key === 'messages') {
-    const i = values.inbound_messages;
-    const o = values.outbound_messages;
-    return i === null || i === undefined || o === null || o === undefined ? null : i + o;
-  }
-  const v = values[key];
-  return v === undefined ? null : v;
-}
-
-const isSnapshot = (k: MetricKey) => (SNAPSHOT_KEYS as readonly string[]).includes(k);
-
-/** Which marks a single metric carries in a row (METRICS.md §7–8). */
-function metricMarks(key: MetricKey, row: DayRow | PeriodRow): ProvisionalMark[] {
-  const marks: ProvisionalMark[] = [];
-  const prov = 'provenance' in row ? row.provenance?.[key] : undefined;
-  const hasProvenance = 'provenance' in row && row.provenance && Object.keys(row.provenance).length > 0;
-  if (prov?.source === 'glific_stats') marks.push('utc');
-  else if (!hasProvenance && row.utcDayImport && key in STATS_IMPORT) marks.push('utc');
-  if (prov?.late) marks.push('late');
-  else if (!hasProvenance && row.lateSnapshot && isSnapshot(key)) marks.push('late');
-  return marks;
-}
-
-function marksOf(key: HeadlineKey, row: DayRow | PeriodRow | undefined): ProvisionalMark[] {
-  if (!row) return [];
-  const keys: MetricKey[] = key === 'messages' ? ['inbound_messages', 'outbound_messages'] : [key];
-  const set = new Set(keys.flatMap((k) => metricMarks(k, row)));
-  return (['utc', 'late'] as const).filter((m) => set.has(m));
-}
-
 const MARK_SIGN: Record<ProvisionalMark, string> = { utc: '†', late: '*' };
 
-function labelOf(key: HeadlineKey): string {
-  return key === 'messages' ? 'Messages (inbound + outbound)' : LABELS[key];
-}
-
-function headline(key: HeadlineKey, row: DayRow | PeriodRow | undefined, prev: Values | undefined): Headline {
-  const value = valueOf(row?.values, key);
-  const previous = valueOf(prev, key);
-  const marks = marksOf(key, row);
+function shown(f: Figure, against: string): Headline {
+  const previous = f.change ? f.previous : null;
   return {
-    key,
-    label: labelOf(key),
-    value,
+    key: f.key,
+    label: f.label,
+    value: f.value,
     previous,
-    valueText: formatNumber(value),
-    previousText: formatNumber(previous),
-    change: describeChange(value, previous),
-    marks,
-    markText: marks.map((m) => MARK_SIGN[m]).join(''),
+    valueText: showCount(f.value).text,
+    previousText: showCount(previous).text,
+    change: f.change ?? describeChange(f.value, null, against),
+    marks: f.marks,
+    markText: f.marks.map((m) => MARK_SIGN[m]).join(''),
   };
 }
 
@@ -220,15 +125,14 @@ export function findPeriodRow(report: OrgReport, kind: DigestKind, period: strin
 export function buildDigest(report: OrgReport, kind: DigestKind, period: string, siteUrl: string, extra: { lateSince?: string } = {}): DigestModel {
   const row = findPeriodRow(report, kind, period);
   if (!row) throw new MissingPeriodError(`no ${kind === 'daily' ? 'day' : 'month'} ${period} in the report of ${report.org.shortcode}`);
-  const previousPeriod = periodBefore(kind === 'daily' ? dayPeriod(period) : monthPeriod(period)).key;
-  // What the period is compared with (metrics/period.ts): the day or month before; for a month
-  // not over yet, the same days of the month before.
-  const days = new Map(report.days.map((d) => [d.date, d]));
-  const cmp = kind === 'daily' ? compareDay(period, days) : compareMonth(row as PeriodRow, days, new Map(report.months.map((m) => [m.key, m])));
-  const prev = cmp?.values;
+  const ref = kind === 'daily' ? dayPeriod(period) : monthPeriod(period);
+  const previousPeriod = periodBefore(ref).key;
+  // What the period is compared with, and how that is said: the same rule and words as the site.
+  const comparison = comparisonOf(reportIndex(report), ref, kind === 'daily' ? null : (row as PeriodRow));
+  const against = comparison.compared?.against ?? (kind === 'daily' ? formatDate(comparison.period.key) : formatMonth(comparison.period.key));
 
-  const tiles = TILE_KEYS.map((k) => headline(k, row, prev));
-  const rows = ROW_KEYS.map((k) => headline(k, row, prev));
+  const tiles = headlines('digest', row.values, comparison.compared, row).map((f) => shown(f, against));
+  const rows = DIGEST_TABLE.map((k) => shown(figure(k, row.values, comparison.compared, row), against));
   const hasUtcImport = rows.some((r) => r.marks.includes('utc')) || row.utcDayImport;
   const hasLateSnapshot = rows.some((r) => r.marks.includes('late')) || row.lateSnapshot;
   const { org } = report;
@@ -255,8 +159,9 @@ export function buildDigest(report: OrgReport, kind: DigestKind, period: string,
   }
 
   const name = oneLine(org.name, 60) || org.shortcode;
-  const messages = tiles[0];
-  const active = tiles[1];
+  const byKey = (k: HeadlineKey) => rows.find((r) => r.key === k) ?? shown(figure(k, row.values, comparison.compared, row), against);
+  const messages = byKey('messages');
+  const active = byKey('active_contacts');
   const title = kind === 'daily' ? 'Daily report' : 'Monthly report';
   const subject = `[${name}] ${title} ${period}: ${messages.valueText} messages, ${active.valueText} active contacts`;
 
@@ -270,7 +175,7 @@ export function buildDigest(report: OrgReport, kind: DigestKind, period: string,
     tiles,
     rows,
     mostActiveHour: row.mostActiveHour ?? null,
-    mostActiveHourText: hourText(row.mostActiveHour ?? null),
+    mostActiveHourText: showHour(row.mostActiveHour).text,
     pageUrl: digestPageUrl(siteUrl, org.shortcode, kind, period),
     dataCutoffText: instantInZone(report.dataCutoff, zone),
     notes,
@@ -279,6 +184,6 @@ export function buildDigest(report: OrgReport, kind: DigestKind, period: string,
     subject,
     summary:
       `${messages.valueText} messages (${messages.change.spoken}), ${active.valueText} active contacts (${active.change.spoken}), ` +
-      `most active hour ${hourText(row.mostActiveHour ?? null)}.`,
+      `most active hour ${showHour(row.mostActiveHour).text}.`,
   };
 }

@@ -115,7 +115,8 @@ export async function renderDigest(report: OrgReport, kind: DigestKind, period: 
     kindWord: kind,
     periodShort: short(model.period),
     previousPeriodShort: short(model.previousPeriod),
-    tileRows: [model.tiles.slice(0, 2), model.tiles.slice(2, 4)],
+    // Two tiles a row, however many headlines pages/headlines.ts gives the digest.
+    tileRows: model.tiles.flatMap((_, i) => (i % 2 === 0 ? [model.tiles.slice(i, i + 2)] : [])),
     images: images.map(({ cid, alt, width, height, description, title }) => ({ cid, alt, width, height, description, title })),
     unsubscribeUrl: unsubscribe,
     rule: '='.repeat(60),

@@ -1,6 +1,6 @@
 // The values of months and ranges (METRICS.md §6) and what a period is compared with: the one
 // place for these rules, used by the results store's reader, the pages and the digests.
-import { addDays, addMonths, daysBetween, eachDate, firstOfMonth, lastOfMonth, monthOf } from '../lib/calendar.ts';
+import { addDays, addMonths, daysBetween, eachDate, firstOfMonth, lastOfMonth } from '../lib/calendar.ts';
 import { mostActiveHourOf } from './activity.ts';
 import { DAILY_KEYS, KEYS, kindOf, type KeyInfo, type MetricKey } from './registry.ts';
 import type { DayRow, HourlyRow, PeriodRow, Values } from './report.ts';
@@ -96,6 +96,10 @@ export function sameDaysOfPreviousMonth(month: string, lastDay: string): PeriodR
 export interface Comparison {
   /** What the values are of: the previous period, or the same days of the previous month. */
   period: PeriodRef;
+  /**
+   * The period is not over yet and is compared over its days so far: with the same days of the
+   * previous month, or for a range with as many days just before it.
+   */
   sameDays: boolean;
   values: Values;
   /** Distinct counts of part of a month cannot be rebuilt from its days. */
@@ -121,11 +125,47 @@ export function compareMonth(row: PeriodRow, days: ReadonlyMap<string, DayRow>, 
     const prev = months.get(previous.key);
     return prev ? { period: previous, sameDays: false, values: prev.values, comparable: () => true } : null;
   }
+  // The month's own dates, not every day of the history: pages ask this once per page.
   let last: string | null = null;
-  for (const d of days.keys()) if (monthOf(d) === row.key && (last === null || d > last)) last = d;
+  for (const d of eachDate(firstOfMonth(row.key), lastOfMonth(row.key))) if (days.has(d)) last = d;
   if (last === null) return null;
   const period = sameDaysOfPreviousMonth(row.key, last);
   const prevDays = eachDate(period.from, period.to).map((d) => days.get(d));
   if (prevDays.some((d) => !d)) return null;
   return { period, sameDays: true, values: periodValues(prevDays as DayRow[], {}), comparable: (k) => kindOf(k) !== 'distinct' };
+}
+
+/**
+ * A range is compared with the period of equal length just before it: with that range's own row
+ * when it was computed as a range (its distinct counts are known), else from its days, all of
+ * which must have been computed (distinct counts then cannot be compared). A range not over yet
+ * is compared over its days so far, with as many days just before it.
+ */
+export function compareRange(row: PeriodRow, days: ReadonlyMap<string, DayRow>, ranges: ReadonlyMap<string, PeriodRow>): Comparison | null {
+  let end = row.to;
+  if (!row.closed) {
+    const computed = eachDate(row.from, row.to).filter((d) => days.has(d));
+    if (computed.length === 0) return null;
+    end = computed[computed.length - 1];
+  }
+  const period = previousPeriod(rangePeriod(row.from, end));
+  const sameDays = end !== row.to;
+  const stored = sameDays ? undefined : ranges.get(period.key);
+  if (stored) return { period, sameDays, values: stored.values, comparable: () => true };
+  const prevDays = eachDate(period.from, period.to).map((d) => days.get(d));
+  if (prevDays.some((d) => !d)) return null;
+  return { period, sameDays, values: periodValues(prevDays as DayRow[], {}), comparable: (k) => kindOf(k) !== 'distinct' };
+}
+
+/** What a day, month or range is compared with (null: nothing computed to compare with). */
+export function comparePeriod(
+  p: PeriodRef,
+  row: PeriodRow | null,
+  days: ReadonlyMap<string, DayRow>,
+  months: ReadonlyMap<string, PeriodRow>,
+  ranges: ReadonlyMap<string, PeriodRow>,
+): Comparison | null {
+  if (p.kind === 'day') return compareDay(p.key, days);
+  if (!row) return null;
+  return p.kind === 'month' ? compareMonth(row, days, months) : compareRange(row, days, ranges);
 }

@@ -26,6 +26,8 @@ export const sitePaths = {
   daily: (sc: string, date: string) => `${sc}/daily/${date}.html`,
   monthly: (sc: string, month: string) => `${sc}/monthly/${month}.html`,
   range: (sc: string, key: string) => `${sc}/range/${key}.html`,
+  /** What `serve` answers with a range page of any dates: `<sc>/range?from=…&to=…`. */
+  servedRange: (sc: string) => `${sc}/range`,
   data: (sc: string, file: string) => `${sc}/data/${file}`,
 };
 
@@ -36,6 +38,11 @@ export function relativeHref(fromPath: string, toPath: string): string {
   let i = 0;
   while (i < from.length && i < to.length - 1 && from[i] === to[i]) i++;
   return [...from.slice(i).map(() => '..'), ...to.slice(i)].join('/');
+}
+
+/** A link to the page `serve` makes for any range, from a page at `fromPath`. */
+export function servedRangeHref(fromPath: string, sc: string, from: string, to: string): string {
+  return `${relativeHref(fromPath, sitePaths.servedRange(sc))}?from=${from}&to=${to}`;
 }
 
 export interface SafeBookmark {

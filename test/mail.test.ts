@@ -8,7 +8,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import type { DayRow, OrgReport } from '../metrics/report.ts';
 import { renderDigest, type RenderedDigest } from '../mail/render.ts';
 import { digestMessage } from '../mail/message.ts';
-import { describeChange, formatNumber, buildDigest } from '../mail/digest-model.ts';
+import { buildDigest } from '../mail/digest-model.ts';
 import { svgToPixels } from '../mail/png.ts';
 import { resolveRecipients, isValidEmail } from '../mail/recipients.ts';
 import { hasChromium, launchChromium, warnIfNoChromium } from './support/browser.ts';
@@ -166,12 +166,12 @@ describe('digest message', () => {
 
   it('carries the same numbers in the text part', () => {
     const text = mail.text ?? '';
-    expect(text).toContain('Messages (inbound + outbound): 1,234 (▲ +134 (+12.2%) vs 2026-02-28)');
-    expect(text).toContain('Active contacts: 56 (▲ +6 (+12.0%) vs 2026-02-28)');
-    expect(text).toContain('Outbound messages: 500 (previous 600; ▼ -100 (-16.7%))');
+    expect(text).toContain('Messages (inbound + outbound): 1,234 (up 134 (12.2%) from 28 February 2026)');
+    expect(text).toContain('Active contacts: 56 (up 6 (12%) from 28 February 2026)');
+    expect(text).toContain('Outbound messages: 500 (previous 600; down 100 (16.7%))');
     expect(text).toContain('Most active hour: 09:00–10:00 (Asia/Kolkata)');
     // unknown is a dash, never 0
-    expect(text).toContain('Conversations (billed by the BSP): — (previous —; —)');
+    expect(text).toContain('Conversations (billed by the BSP): — (previous —; no comparison)');
     expect(text).toContain('Full report: https://reports.example.org/acme/daily/2026-03-01.html');
     expect(text).toContain('Data up to 2026-03-02 00:00 Asia/Kolkata');
     expect(text).toMatch(/Total contacts \*: 1,009/);
@@ -210,7 +210,7 @@ describe('digest message', () => {
   it('renders a monthly digest with provisional UTC-day values marked', async () => {
     const m = await renderDigest(fixture(), 'monthly', '2026-02', { siteUrl: SITE, from: FROM });
     expect(m.subject).toBe(`[${ORG_NAME}] Monthly report 2026-02: 30,800 messages, 410 active contacts`);
-    expect(m.text).toContain('Messages (inbound + outbound) †: 30,800 (▲ +800 (+2.7%) vs 2026-01)');
+    expect(m.text).toContain('Messages (inbound + outbound) †: 30,800 (up 800 (2.7%) from January 2026)');
     // Glific's stats.contacts is not imported (definition version 2): new contacts carry no † mark.
     expect(m.text).toContain('New contacts: —');
     expect(m.text).toMatch(/† Provisional: imported from Glific's own statistics, which cover the UTC days/);
@@ -220,15 +220,10 @@ describe('digest message', () => {
 });
 
 describe('digest numbers', () => {
-  it('shows change with an arrow and a sign, and unknown as a dash', () => {
-    expect(describeChange(110, 100).label).toBe('▲ +10 (+10.0%)');
-    expect(describeChange(90, 100).label).toBe('▼ -10 (-10.0%)');
-    expect(describeChange(5, 0).label).toBe('▲ +5');
-    expect(describeChange(7, 7).label).toBe('= 0 (no change)');
-    expect(describeChange(null, 7).label).toBe('—');
-    expect(describeChange(7, null).label).toBe('—');
-    expect(formatNumber(null)).toBe('—');
-    expect(formatNumber(0)).toBe('0');
+  it('words the summary line with the same changes, spelled out', () => {
+    const d = buildDigest(fixture(), 'daily', '2026-03-01', SITE);
+    expect(d.summary).toBe('1,234 messages (up 134 (12.2%)), 56 active contacts (up 6 (12%)), most active hour 09:00–10:00.');
+    expect(d.tiles.map((t) => t.key)).toEqual(['messages', 'active_contacts', 'new_contacts', 'flows_completed']);
   });
 
   it('says when it is sent late, and when it was due, in the org zone', () => {

@@ -10,6 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { publishSite } from '../publish/site.ts';
+import { buildPeriodPage } from '../pages/period-page.ts';
+import { renderPage } from '../pages/render.ts';
+import { sitePaths } from '../pages/links.ts';
+import type { OrgReport } from '../metrics/report.ts';
 import { fixtureReport } from './support/site-fixtures.ts';
 import { hasChromium, launchChromium, warnIfNoChromium } from './support/browser.ts';
 
@@ -24,29 +28,38 @@ let server: Server;
 let base: string;
 let browser: Browser;
 const served: string[] = [];
+const NOW = new Date('2025-01-21T10:00:00Z');
+const byShortcode = new Map<string, OrgReport>();
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.csv': 'text/csv; charset=utf-8', '.json': 'application/json' };
 
 beforeAll(async () => {
   if (!hasChromium) return;
   out = mkdtempSync(path.join(tmpdir(), 'site-browser-'));
-  await publishSite({
-    outputDir: out,
-    now: new Date('2025-01-21T10:00:00Z'),
-    reports: [
-      fixtureReport({
-        shortcode: 'hostile', name: '<script>alert(1)</script> "Org" & co', id: 1, timezoneIsFallback: true,
-        from: '2024-12-10', to: '2025-01-20', statsImportUntil: '2024-12-12', ranges: [['2025-01-01', '2025-01-15']],
-        bookmarks: { 'Evil': 'javascript:alert(1)', 'Glific docs': 'https://glific.org/docs' },
-        overrides: { '2025-01-19': { active_contacts: null } },
-      }),
-      fixtureReport({ shortcode: 'beta', name: 'Beta NGO', id: 2, timezone: 'America/New_York', from: '2025-01-10', to: '2025-01-20', seed: 3 }),
-    ],
-  });
+  const reports = [
+    fixtureReport({
+      shortcode: 'hostile', name: '<script>alert(1)</script> "Org" & co', id: 1, timezoneIsFallback: true,
+      from: '2024-12-10', to: '2025-01-20', statsImportUntil: '2024-12-12', ranges: [['2025-01-01', '2025-01-15']],
+      bookmarks: { 'Evil': 'javascript:alert(1)', 'Glific docs': 'https://glific.org/docs' },
+      overrides: { '2025-01-19': { active_contacts: null } },
+    }),
+    fixtureReport({ shortcode: 'beta', name: 'Beta NGO', id: 2, timezone: 'America/New_York', from: '2025-01-10', to: '2025-01-20', seed: 3 }),
+  ];
+  for (const r of reports) byShortcode.set(r.org.shortcode, r);
+  await publishSite({ outputDir: out, now: NOW, reports });
   const siteDir = path.join(out, 'site');
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     served.push(url.pathname);
+    // What `serve` will answer: a range page of any dates, built on request.
+    const asked = /^\/([^/]+)\/range$/.exec(url.pathname);
+    const report = asked && byShortcode.get(asked[1]);
+    if (report) {
+      const period = { kind: 'range' as const, from: url.searchParams.get('from') ?? '', to: url.searchParams.get('to') ?? '' };
+      const model = buildPeriodPage(report, period, { now: NOW, served: true, path: sitePaths.servedRange(report.org.shortcode) });
+      renderPage(model).then((html) => res.writeHead(200, { 'content-type': TYPES['.html'] }).end(html), (e) => res.writeHead(400).end(String(e)));
+      return;
+    }
     const file = path.join(siteDir, decodeURIComponent(url.pathname));
     if (!file.startsWith(siteDir) || !existsSync(file) || !file.includes('.')) {
       res.writeHead(404).end('not found');
@@ -184,5 +197,34 @@ describe.skipIf(!hasChromium)('report site in Chromium', () => {
     }
     if (report.length) console.warn(report.join('\n'));
     expect(report.filter((r) => / (serious|critical) /.test(r))).toEqual([]);
+  });
+
+  it('asks for other dates through the range form, with JavaScript off, and gets the page of those dates', async () => {
+    const v = await open(`${base}/hostile/range?from=2025-01-13&to=2025-01-19`);
+    const p = v.page;
+    expect(await p.textContent('h1 .period')).toBe('13 January 2025 to 19 January 2025');
+    expect(await p.textContent('.summary .note')).toContain('Changes are against the 7 days before, 6 January 2025 to 12 January 2025.');
+    expect(await p.inputValue('#dates-from')).toBe('2025-01-13');
+    expect(await p.inputValue('#dates-to')).toBe('2025-01-19');
+    await p.fill('#dates-from', '2025-01-01');
+    await p.fill('#dates-to', '2025-01-10');
+    await Promise.all([p.waitForURL(/from=2025-01-01/), p.click('.dates button')]);
+    expect(new URL(p.url()).pathname + new URL(p.url()).search).toBe('/hostile/range?from=2025-01-01&to=2025-01-10');
+    expect(await p.textContent('h1 .period')).toBe('1 January 2025 to 10 January 2025');
+    // The period before it, 22–31 December, is a request away.
+    expect(await p.getAttribute('.pager a[rel="prev"]', 'href')).toBe('range?from=2024-12-22&to=2024-12-31');
+    await p.screenshot({ path: path.join(artifacts, 'site-range-served.png'), fullPage: true });
+    expect(v.consoleErrors).toEqual([]);
+    expect(v.failed).toEqual([]);
+    await p.context().close();
+
+    const a = await open(`${base}/hostile/range?from=2025-01-13&to=2025-01-19`, { js: true });
+    await a.page.addScriptTag({ path: axePath });
+    const serious = await a.page.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run: (o: unknown) => Promise<{ violations: Array<{ id: string; impact: string }> }> } }).axe.run({ resultTypes: ['violations'] });
+      return r.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical').map((x) => x.id);
+    });
+    expect(serious).toEqual([]);
+    await a.page.context().close();
   });
 });

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   compareDay,
   compareMonth,
+  comparePeriod,
+  compareRange,
   dayPeriod,
   monthPeriod,
   mostActiveHour,
@@ -141,5 +143,44 @@ describe('comparisons', () => {
     expect(compareMonth(open, byDate([...jan, ...feb]), new Map())!.values.outbound_messages).toBe(30);
     expect(compareMonth(open, byDate([...jan.filter((d) => d.date !== '2026-01-07'), ...feb]), new Map())).toBeNull();
     expect(compareMonth(open, byDate(jan), new Map())).toBeNull(); // no day of February yet
+  });
+
+  const range = (from: string, to: string, values: Values, closed = true): PeriodRow => ({ kind: 'range', key: `${from}_${to}`, from, to, values, mostActiveHour: null, closed, complete: true, utcDayImport: false, lateSnapshot: false });
+
+  it('compares a range with the period of equal length just before it, from its days: events summed, last snapshot, no distinct counts', () => {
+    // 10–16 March (7 days) against 3–9 March.
+    const days = eachDate('2026-03-03', '2026-03-16').map((d, i) => day(d, { inbound_messages: i < 7 ? 2 : 3, total_contacts: 50 + i, active_contacts: 4 }));
+    const c = compareRange(range('2026-03-10', '2026-03-16', {}), byDate(days), new Map())!;
+    expect(c.period).toEqual({ kind: 'range', key: '2026-03-03_2026-03-09', from: '2026-03-03', to: '2026-03-09' });
+    expect(c.sameDays).toBe(false);
+    expect(c.values).toMatchObject({ inbound_messages: 14, total_contacts: 56, active_contacts: null });
+    expect(c.comparable('inbound_messages')).toBe(true);
+    expect(c.comparable('active_contacts')).toBe(false);
+    // No day before 3 March was computed: 9–16 March (8 days) has nothing to compare with.
+    expect(compareRange(range('2026-03-09', '2026-03-16', {}), byDate(days), new Map())).toBeNull();
+  });
+
+  it('compares with the range before as computed, distinct counts included, when there is one', () => {
+    const before = range('2026-03-03', '2026-03-09', { inbound_messages: 99, active_contacts: 12 });
+    const c = compareRange(range('2026-03-10', '2026-03-16', {}), new Map(), new Map([[before.key, before]]))!;
+    expect(c.values).toMatchObject({ inbound_messages: 99, active_contacts: 12 });
+    expect(c.comparable('active_contacts')).toBe(true);
+  });
+
+  it('compares an open range over its days so far with as many days just before it', () => {
+    // 10–20 March asked for on the 14th: 10–13 computed, compared with 6–9 March.
+    const days = eachDate('2026-03-01', '2026-03-13').map((d) => day(d, { outbound_messages: 1 }));
+    const c = compareRange(range('2026-03-10', '2026-03-20', {}, false), byDate(days), new Map())!;
+    expect(c.sameDays).toBe(true);
+    expect(c.period).toMatchObject({ from: '2026-03-06', to: '2026-03-09' });
+    expect(c.values.outbound_messages).toBe(4);
+    expect(compareRange(range('2026-03-14', '2026-03-20', {}, false), byDate(days), new Map())).toBeNull();
+  });
+
+  it('dispatches on the kind of period', () => {
+    const days = byDate(eachDate('2026-03-01', '2026-03-04').map((d) => day(d, { inbound_messages: 1 })));
+    expect(comparePeriod(dayPeriod('2026-03-02'), null, days, new Map(), new Map())!.period.key).toBe('2026-03-01');
+    expect(comparePeriod(rangePeriod('2026-03-03', '2026-03-04'), range('2026-03-03', '2026-03-04', {}), days, new Map(), new Map())!.period.key).toBe('2026-03-01_2026-03-02');
+    expect(comparePeriod(monthPeriod('2026-03'), null, days, new Map(), new Map())).toBeNull();
   });
 });
