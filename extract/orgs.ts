@@ -28,6 +28,7 @@ interface OrgRow {
   email: string | null;
   bookmarks: unknown;
   zone_known: boolean;
+  is_trial_org: boolean | null;
 }
 
 /**
@@ -43,9 +44,10 @@ export async function listOrgs(glific: Db, opts: { shortcodes?: string[]; fallba
       `SELECT o.id, o.shortcode, o.name, o.timezone, o.email,
               coalesce(o.setting -> 'bookmarks', '{}'::jsonb) AS bookmarks,
               -- pg_timezone_names reads the zone files on every call: IN makes it one hashed scan
-              (o.timezone IS NULL OR o.timezone IN (SELECT name FROM pg_timezone_names)) AS zone_known
+              (o.timezone IS NULL OR o.timezone IN (SELECT name FROM pg_timezone_names)) AS zone_known,
+              o.is_trial_org
          FROM organizations o
-        WHERE ${named ? 'o.shortcode = ANY(?::text[]) AND o.deleted_at IS NULL' : 'o.is_active IS TRUE AND o.is_suspended IS NOT TRUE AND o.deleted_at IS NULL'}
+        WHERE ${named ? 'o.shortcode = ANY(?::text[]) AND o.deleted_at IS NULL' : 'o.is_active IS TRUE AND o.is_suspended IS NOT TRUE AND o.deleted_at IS NULL AND o.is_trial_org IS NOT TRUE'}
         ORDER BY o.id`,
       named ? [named] : [],
     )
@@ -55,6 +57,12 @@ export async function listOrgs(glific: Db, opts: { shortcodes?: string[]; fallba
     const missing = named.filter((s) => !found.has(s));
     if (missing.length) {
       throw new UsageError(`unknown organization shortcode${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (check --org against organizations.shortcode)`);
+    }
+    // A trial org is handed to one unrelated user after another and wiped in between: its
+    // history would mix tenants, so it is never reported, even when named (METRICS.md §2).
+    const trial = rows.filter((r) => r.is_trial_org === true).map((r) => r.shortcode);
+    if (trial.length) {
+      throw new UsageError(`${trial.join(', ')} ${trial.length > 1 ? 'are trial organizations' : 'is a trial organization'} (organizations.is_trial_org): trial orgs are never reported; remove ${trial.length > 1 ? 'them' : 'it'} from --org`);
     }
   }
   return rows.map((r) => {

@@ -4,7 +4,7 @@
 // are reduced to their digits before the lookup.
 //
 // Who may log in: a user whose roles include staff, manager, admin or glific_admin, in an active,
-// not deleted organization. Glific's public registration creates users with role `none` in any
+// not deleted, not trial organization. Glific's public registration creates users with role `none` in any
 // organization, so anyone with WhatsApp can have a Glific password; those users are refused.
 //
 // Cost: every attempt runs exactly ONE PBKDF2, whatever the phone. One phone can be a user in
@@ -96,11 +96,11 @@ export function createVerifier(glific: Knex, opts: VerifierOptions = {}): Verifi
       }
       const rows = (await glific.raw(
         `SELECT u.id AS user_id, u.name AS user_name, u.password_hash, o.id AS org_id, o.shortcode, o.name AS org_name,
-                COALESCE(o.status::text = 'active' AND o.deleted_at IS NULL, false) AS org_ok,
+                COALESCE(o.status::text = 'active' AND o.deleted_at IS NULL AND o.is_trial_org IS NOT TRUE, false) AS org_ok,
                 COALESCE(u.roles::text[] && ?::text[], false) AS role_ok
            FROM users u JOIN organizations o ON o.id = u.organization_id
           WHERE u.phone = ?
-          ORDER BY (COALESCE(o.status::text = 'active' AND o.deleted_at IS NULL, false)
+          ORDER BY (COALESCE(o.status::text = 'active' AND o.deleted_at IS NULL AND o.is_trial_org IS NOT TRUE, false)
                     AND COALESCE(u.roles::text[] && ?::text[], false)) DESC, o.id
           LIMIT ${CANDIDATES}`,
         [[...LOGIN_ROLES], phone, [...LOGIN_ROLES]],

@@ -37,6 +37,10 @@ describe('glific-reports run', () => {
     await fx.message(org.id, { contactId: c, flow: 'inbound', insertedAt: '2026-03-02 10:00:00' });
     await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: '2026-03-02 10:05:00' });
     await fx.org({ shortcode: 'sleepy', isActive: false, status: 'inactive' });
+    // A trial org with data: never reported, even when named (METRICS.md §2).
+    const trial = await fx.org({ shortcode: 'trial1', isTrialOrg: true, timezone: 'Asia/Kolkata' });
+    const tc = await fx.contact(trial.id, { insertedAt: '2026-03-01 00:00:00' });
+    await fx.message(trial.id, { contactId: tc, flow: 'inbound', insertedAt: '2026-03-02 10:00:00' });
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-cli-'));
     env = { GLIFIC_DATABASE_URL: db.url, REPORTS_OUTPUT_DIR: out };
   });
@@ -57,6 +61,7 @@ describe('glific-reports run', () => {
     [['run', 'daily', '--date', '2026-13-01'], /--date must be a real calendar day/],
     [['run', 'monthly', '--month', '2026-3'], /--month must be YYYY-MM/],
     [['run', 'daily', '--org', 'nope', '--org', 'acme'], /unknown organization shortcode: nope/],
+    [['run', 'daily', '--org', 'trial1'], /trial1 is a trial organization \(organizations.is_trial_org\): trial orgs are never reported/],
     [['run', 'daily', '--bogus'], /unknown option '--bogus'/],
     [['run', 'weekly'], /run needs a job/],
   ])('%j: exit 2, says what to fix, changes nothing', async (args, message) => {
