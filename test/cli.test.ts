@@ -1,27 +1,15 @@
 // The command as an operator or a script meets it: exit codes, one-line errors, and bad input
 // that changes nothing; the data files of INTERFACE.md.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type Db } from '../db/connect.ts';
 import { GlificFixture } from '../demo/glific/fixture.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
+import { cli } from './support/cli.ts';
 import { DAILY_KEYS, DEFINITION_VERSION } from '../metrics/registry.ts';
 
-const BIN = path.resolve('bin/glific-reports.js');
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: os.tmpdir(), ...env }, cwd: os.tmpdir() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe('glific-reports run', () => {
   let db: TestDatabase;

@@ -3,39 +3,20 @@
 // mailparser). SMTP down during the nightly run; an address answering 550 in one of two orgs; a
 // process killed right after the server accepted a message; a send longer than the claim window.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser } from 'mailparser';
 import { connect, type Db } from '../db/connect.ts';
 import { GlificFixture } from '../demo/glific/fixture.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
 import { sendDigests } from '../mail/deliver.ts';
 import type { OrgReport } from '../metrics/report.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
+import { cli, startCli } from './support/cli.ts';
+import { CaptureSmtp as Smtp } from './support/smtp.ts';
 
-const BIN = path.resolve('bin/glific-reports.js');
-
-interface Done {
-  code: number;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<Done> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: os.tmpdir(), ...env }, cwd: os.tmpdir() });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<Done>((resolve) => child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr })));
-  return { child, done };
-}
-const cli = (args: string[], env: Record<string, string>) => start(args, env).done;
+const start = (args: string[], env: Record<string, string>) => startCli(args, { env });
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -45,61 +26,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-interface Mail {
-  to: string;
-  subject: string;
-  messageId: string;
-}
-
-/** A loopback SMTP server whose answers the test scripts. */
-class Smtp {
-  received: Mail[] = [];
-  refuse = new Set<string>();
-  /** Called when a message has fully arrived, before the server answers 250. */
-  onMessage?: (m: Mail) => void | Promise<void>;
-  delayMs = 0;
-  private server: SMTPServer;
-  port = 0;
-
-  constructor() {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onRcptTo: (address, _session, cb) => {
-        if (this.refuse.has(address.address.toLowerCase())) return cb(Object.assign(new Error('No such user here'), { responseCode: 550 }));
-        cb();
-      },
-      onData: (stream, session, cb) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', async () => {
-          const parsed = await simpleParser(Buffer.concat(chunks));
-          const m = { to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()).join(','), subject: parsed.subject ?? '', messageId: parsed.messageId ?? '' };
-          this.received.push(m);
-          await this.onMessage?.(m);
-          if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
-          cb();
-        });
-      },
-    });
-    this.server.on('error', () => {});
-  }
-
-  async listen(port = 0): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(port, '127.0.0.1', r));
-    this.port = (this.server.server.address() as AddressInfo).port;
-    return `smtp://127.0.0.1:${this.port}`;
-  }
-
-  close(): Promise<void> {
-    return new Promise((r) => this.server.close(() => r()));
-  }
-
-  to(address: string): Mail[] {
-    return this.received.filter((m) => m.to === address);
-  }
-}
 
 async function seedOrg(fx: GlificFixture, shortcode: string, extra: string[]) {
   const org = await fx.org({ shortcode, timezone: 'Asia/Kolkata' });

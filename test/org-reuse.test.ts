@@ -3,13 +3,9 @@
 // Real `glific-reports` processes, real PostgreSQL, a real SMTP server on loopback. And the
 // upgrade of a store whose rows were keyed by shortcode.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser } from 'mailparser';
 import type { FastifyInstance } from 'fastify';
 import { connect, type Db } from '../db/connect.ts';
 import { FIXTURE_PASSWORD, GlificFixture } from '../demo/glific/fixture.ts';
@@ -17,17 +13,10 @@ import { connectStore } from '../store/connect.ts';
 import { MIGRATIONS, migrationSource } from '../store/migrations/index.ts';
 import { createServeApp } from '../serve/app.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
+import { cli } from './support/cli.ts';
+import { CaptureSmtp } from './support/smtp.ts';
 
-const BIN = path.resolve('bin/glific-reports.js');
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: os.tmpdir(), ...env }, cwd: os.tmpdir() });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
-}
 
 /** Log in through the form and read a page, as a browser would. */
 async function page(app: FastifyInstance, phone: string, url: string): Promise<{ status: number; body: string }> {
@@ -46,34 +35,20 @@ describe('a shortcode reused after its organization was deleted', () => {
   let admin: Db;
   let fx: GlificFixture;
   let out: string;
-  let smtp: SMTPServer;
+  const smtp = new CaptureSmtp();
   let env: Record<string, string>;
-  const received: Array<{ to: string; subject: string }> = [];
+  const received = smtp.received;
 
   beforeAll(async () => {
     db = await createTestDatabase('orgreuse');
     admin = connect({ url: db.url });
     fx = await GlificFixture.create(admin);
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, cb) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', async () => {
-          const parsed = await simpleParser(Buffer.concat(chunks));
-          for (const r of session.envelope.rcptTo) received.push({ to: r.address.toLowerCase(), subject: parsed.subject ?? '' });
-          cb();
-        });
-      },
-    });
-    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+    const smtpUrl = await smtp.listen();
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-orgreuse-'));
-    env = { GLIFIC_DATABASE_URL: db.url, REPORTS_OUTPUT_DIR: out, SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}` };
+    env = { GLIFIC_DATABASE_URL: db.url, REPORTS_OUTPUT_DIR: out, SMTP_URL: smtpUrl };
   });
   afterAll(async () => {
-    await new Promise<void>((r) => smtp?.close(() => r()));
+    await smtp.close();
     await admin?.destroy();
     await db?.drop();
     fs.rmSync(out, { recursive: true, force: true });

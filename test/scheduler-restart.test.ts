@@ -4,7 +4,7 @@
 // owed period without a restart. And the health check (`status --json`, the Docker HEALTHCHECK)
 // says unhealthy while the scheduler cannot work: the store unreachable, or the scheduler frozen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,17 +12,9 @@ import { connect, withDatabase } from '../db/connect.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
 import { GlificFixture } from '../demo/glific/fixture.ts';
 import { sql } from './support/databases.ts';
+import { cli, startCli } from './support/cli.ts';
 
-const BIN = path.resolve('bin/glific-reports.js');
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, HOME: os.tmpdir(), ...env }, cwd: os.tmpdir() });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
-}
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -71,7 +63,7 @@ describe('schedule across a database restart', () => {
   };
 
   it('keeps running, reconnects its locks and runs the next owed period; status says when it cannot work', async () => {
-    scheduler = spawn(process.execPath, [BIN, 'schedule', '--no-site', '--no-email'], { env: { PATH: process.env.PATH!, HOME: os.tmpdir(), ...env }, cwd: os.tmpdir() });
+    scheduler = startCli(['schedule', '--no-site', '--no-email'], { env }).child;
     scheduler.stderr!.on('data', (d) => (log += d));
     const exited = new Promise<number>((resolve) => scheduler!.on('close', (code) => resolve(code ?? -1)));
 

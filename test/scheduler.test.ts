@@ -6,14 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser } from 'mailparser';
 import { connect, withDatabase, type Db } from '../db/connect.ts';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../db/embedded.ts';
 import { GlificFixture } from '../demo/glific/fixture.ts';
 import { DAILY_KEYS } from '../metrics/registry.ts';
+import { CaptureSmtp } from './support/smtp.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
 
 const BIN = path.resolve('bin/glific-reports.js');
@@ -72,8 +70,8 @@ describe('glific-reports schedule', () => {
   let fx: GlificFixture;
   let out: string;
   let env: Record<string, string>;
-  let smtp: SMTPServer;
-  const received: Array<{ to: string; subject: string }> = [];
+  const smtp = new CaptureSmtp();
+  const received = smtp.received;
 
   beforeAll(async () => {
     db = await createTestDatabase('sched');
@@ -81,31 +79,17 @@ describe('glific-reports schedule', () => {
     fx = await GlificFixture.create(admin);
     await seed(fx, 'india', 'Asia/Kolkata');
     await seed(fx, 'newyork', 'America/New_York');
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, cb) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', async () => {
-          const parsed = await simpleParser(Buffer.concat(chunks));
-          for (const r of session.envelope.rcptTo) received.push({ to: r.address.toLowerCase(), subject: parsed.subject ?? '' });
-          cb();
-        });
-      },
-    });
-    await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+    const smtpUrl = await smtp.listen();
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-sched-'));
     env = {
       GLIFIC_DATABASE_URL: db.url,
       REPORTS_OUTPUT_DIR: out,
       REPORTS_CATCHUP_DAYS: '2',
-      SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+      SMTP_URL: smtpUrl,
     };
   });
   afterAll(async () => {
-    await new Promise<void>((r) => smtp?.close(() => r()));
+    await smtp.close();
     await admin?.destroy();
     await db?.drop();
     fs.rmSync(out, { recursive: true, force: true });
