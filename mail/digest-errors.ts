@@ -18,10 +18,11 @@ export interface DigestErrors {
 
 /** `what`: "day" or "month". */
 export function digestErrors(report: OrgReport, from: string, to: string, what: string): DigestErrors {
+  const during = what === 'day' ? 'on this day' : `in this ${what}`;
   const codes = periodErrorCodes(report, from, to);
   if (codes === null) return { known: false, text: `Why messages failed is not known for this ${what}.`, items: [] };
   const { top, rest, total } = topErrorCodes(codes, DIGEST_TOP_CODES);
-  if (total === 0) return { known: true, text: `No message failed this ${what}.`, items: [] };
+  if (total === 0) return { known: true, text: `No message failed ${during}.`, items: [] };
   const items = top.map((c) => {
     const m = errorCodeMeaning(c.code);
     return `${errorCodeLabel(c.code)}: ${formatCount(c.count)}${m ? ` (${m.short})` : ''}`;
@@ -29,7 +30,7 @@ export function digestErrors(report: OrgReport, from: string, to: string, what: 
   if (rest) items.push(`other codes: ${formatCount(rest.count)}`);
   return {
     known: true,
-    text: `${formatCount(total)} ${total === 1 ? 'message' : 'messages'} failed this ${what}; most frequent error codes:`,
+    text: `${formatCount(total)} ${total === 1 ? 'message' : 'messages'} failed ${during}; most frequent error codes:`,
     items,
   };
 }

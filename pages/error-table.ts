@@ -31,6 +31,7 @@ const UNEXPLAINED = 'No description for this code: see the WhatsApp or Gupshup l
 
 /** `what`: how the page names its period ("day", "month", "period"). */
 export function errorTable(report: OrgReport, from: string, to: string, what: string): ErrorTable {
+  const during = what === 'day' ? 'on this day' : `in this ${what}`;
   const codes = periodErrorCodes(report, from, to);
   if (codes === null) {
     return {
@@ -40,7 +41,7 @@ export function errorTable(report: OrgReport, from: string, to: string, what: st
     };
   }
   const { top, rest, total } = topErrorCodes(codes, TOP_CODES);
-  if (total === 0) return { known: true, note: `No message failed in this ${what}.`, rows: [] };
+  if (total === 0) return { known: true, note: `No message failed ${during}.`, rows: [] };
   const share = (n: number) => formatPercent(n / total);
   const rows: ErrorCodeRow[] = top.map((c) => {
     const m = errorCodeMeaning(c.code);
@@ -50,7 +51,7 @@ export function errorTable(report: OrgReport, from: string, to: string, what: st
   const many = codes.length > TOP_CODES ? `, the ${TOP_CODES} most frequent codes first` : '';
   return {
     known: true,
-    note: `${formatCount(total)} ${total === 1 ? 'message' : 'messages'} failed in this ${what}, by the error code WhatsApp or Gupshup gave${many}.`,
+    note: `${formatCount(total)} ${total === 1 ? 'message' : 'messages'} failed ${during}, by the error code WhatsApp or Gupshup gave${many}.`,
     rows,
   };
 }
