@@ -75,16 +75,17 @@ describe('the error table of a page', () => {
     }
     const html = await renderPage(page('2026-03-03', '2026-03-03'));
     expect(html).toContain('<h2 id="errors-h">Why messages failed</h2>');
-    expect(html).not.toContain('class="values errors"');
+    expect(html).not.toContain('<table class="errors">');
   });
 
   it('renders the table, escaping codes from Glific', async () => {
     const html = await renderPage(page('2026-03-01', '2026-03-01'));
-    expect(html).toContain('<th scope="row">131049</th><td>20</td><td>25.6%</td>');
-    expect(html).toContain('<th scope="row">other codes</th><td>3</td>');
+    expect(html).toContain('<th scope="row"><span class="code">131049</span> <span class="meaning">WhatsApp did not deliver this marketing message');
+    expect(html).toMatch(/<span class="code">131049<\/span>.*?<\/th><td>20<\/td><td>25.6%<\/td>/);
+    expect(html).toContain('<th scope="row"><span class="code">other codes</span> <span class="meaning">2 less frequent codes together.</span></th><td>3</td>');
     expect(html).not.toContain('<b>x</b>');
     const small = await renderPage(buildPeriodPage({ ...report(), errorCodes: [{ date: '2026-03-01', codes: [{ code: '<b>x</b>', count: 78 }] }] }, { kind: 'day', from: '2026-03-01', to: '2026-03-01' }, { now: NOW }));
-    expect(small).toContain('<th scope="row">&lt;b&gt;x&lt;/b&gt;</th>');
+    expect(small).toContain('<span class="code">&lt;b&gt;x&lt;/b&gt;</span>');
   });
 });
 
