@@ -4,6 +4,7 @@
 // Timestamps are Glific's UTC wall-clock values; comments give the local time (Asia/Kolkata).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failedSend, refusedSend, erroredSend } from '../../demo/glific/fixture.ts';
+import { generateGlificData } from '../../demo/glific/generate.ts';
 import { periodErrorCodes } from '../../metrics/errors.ts';
 import { errorsCsv } from '../../publish/exports.ts';
 import { dayValues, pipeline, type Pipeline } from '../support/pipeline.ts';
@@ -131,5 +132,46 @@ describe('error codes per local day', () => {
     expect(dayValues(r, '2026-03-11').error_messages).toBe(1);
     expect(periodErrorCodes(r, '2026-03-11', '2026-03-11')).toBeNull();
     expect(errorsCsv(r)).not.toContain('2026-03-11');
+  });
+});
+
+describe('error codes on generated data', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await pipeline('errors_gen');
+    // Every failure shape Glific stores: BSP events with and without a code, refused sends with
+    // and without a top-level code, status 'error' rows (demo/glific/delivery.ts).
+    await generateGlificData(p.admin, { seed: 11, orgs: 3, contactsPerOrg: 60, days: 10, messagesPerDay: 150, endDate: '2026-10-10', statsDays: 3 });
+    expect((await p.run({ job: 'range', from: '2026-10-01', to: '2026-10-10' }, '2026-10-12T00:00:00Z')).exitCode).toBe(0);
+  });
+  afterAll(async () => p?.close());
+
+  it('stores exactly what a plain per-message count gives, and every day adds up to error_messages', async () => {
+    // The same definition written differently: per message, its local date, no hourly grouping.
+    const expected = (
+      await p.admin.raw(`
+        SELECT org_id, day, code, count(*)::int AS count FROM (
+          SELECT m.organization_id::int AS org_id,
+                 ((m.inserted_at AT TIME ZONE 'UTC') AT TIME ZONE coalesce(o.timezone, 'Asia/Kolkata'))::date::text AS day,
+                 coalesce(m.errors #>> '{payload,payload,code}', m.errors ->> 'code', '') AS code
+            FROM messages m JOIN organizations o ON o.id = m.organization_id JOIN contacts c ON c.id = m.contact_id
+           WHERE ((m.errors IS NOT NULL AND m.errors NOT IN ('null'::jsonb, '{}'::jsonb, '[]'::jsonb)) OR m.status = 'error' OR m.bsp_status = 'error')
+             AND m.contact_id IS DISTINCT FROM o.contact_id AND c.phone NOT LIKE '9876543210%'
+             AND o.id IN (SELECT org_id FROM glific_reports.orgs)) f
+         WHERE day BETWEEN '2026-10-01' AND '2026-10-10'
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`)
+    ).rows;
+    const got = (await p.store('error_values').orderBy(['org_id', 'day', 'code']).select('org_id', 'day', 'code', 'count')).map((r) => ({ ...r, org_id: Number(r.org_id), count: Number(r.count) }));
+    expect(expected.length).toBeGreaterThan(20);
+    expect(expected.some((r: { code: string }) => r.code === '')).toBe(true);
+    expect(expected.some((r: { code: string }) => r.code === '131049')).toBe(true);
+    expect(got).toEqual(expected);
+
+    const sums = (await p.store.raw(`
+      SELECT d.org_id, d.day::text AS day, d.value::int AS error_messages, coalesce(sum(e.count), 0)::int AS codes
+        FROM daily_values d LEFT JOIN error_values e ON e.org_id = d.org_id AND e.day = d.day
+       WHERE d.metric = 'error_messages' GROUP BY 1, 2, 3`)).rows as Array<{ error_messages: number; codes: number }>;
+    expect(sums.length).toBeGreaterThanOrEqual(30);
+    for (const s of sums) expect(s.codes, JSON.stringify(s)).toBe(s.error_messages);
   });
 });
