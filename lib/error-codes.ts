@@ -57,7 +57,7 @@ const MEANINGS: ReadonlyMap<string, ErrorCodeMeaning> = new Map<string, ErrorCod
   ['1003', {
     from: 'Gupshup',
     short: 'Gupshup balance too low',
-    meaning: 'The Gupshup wallet balance was too low to send; Glific pauses sending until it is topped up.',
+    meaning: 'The Gupshup wallet balance was too low to send; Glific suspends the organization’s sending. Top up the balance with Gupshup.',
   }],
   [NO_CODE, {
     short: 'Refused before sending',
