@@ -7,6 +7,7 @@ import { DASH, describeChange, formatDate, formatMonth, showCount, showHour, typ
 import { DIGEST_TABLE, figure, headlines, type HeadlineKey, type Headline as Figure, type Mark } from '../pages/headlines.ts';
 import { comparisonOf } from '../pages/comparison.ts';
 import { reportIndex } from '../pages/report-index.ts';
+import { digestErrors, type DigestErrors } from './digest-errors.ts';
 
 export type DigestKind = 'daily' | 'monthly';
 
@@ -43,6 +44,8 @@ export interface DigestModel {
   rows: Headline[];
   mostActiveHour: number | null;
   mostActiveHourText: string;
+  /** Why messages failed: the top error codes. */
+  errors: DigestErrors;
   pageUrl: string;
   dataCutoffText: string;
   notes: string[];
@@ -176,6 +179,7 @@ export function buildDigest(report: OrgReport, kind: DigestKind, period: string,
     rows,
     mostActiveHour: row.mostActiveHour ?? null,
     mostActiveHourText: showHour(row.mostActiveHour).text,
+    errors: digestErrors(report, ref.from, ref.to, kind === 'daily' ? 'day' : 'month'),
     pageUrl: digestPageUrl(siteUrl, org.shortcode, kind, period),
     dataCutoffText: instantInZone(report.dataCutoff, zone),
     notes,

@@ -132,7 +132,7 @@ export function assembleFamily(family: Family, output: FamilyOutput, orgs: Map<n
     for (const r of rows) {
       const o = orgs.get(r.org_id);
       if (!o || r.day < o.window.from || r.day > o.window.to || !countable(family.source, r.day, o.countableFrom)) continue;
-      o.tables[name].push(r);
+      (o.tables[name] as Array<typeof r>).push(r);
     }
   }
   for (const [orgId, state] of output.state ?? []) {
@@ -153,7 +153,7 @@ export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<M
   const out = new Map<number, OrgComputation>();
   for (const w of scope.windows) {
     const days = eachDate(w.from, w.to).map((day): ComputedDay => ({ day, values: {}, imported: {}, dayEnd: null }));
-    out.set(w.orgId, { window: w, days, periods: [], tables: { hourly: [] }, countableFrom: countableFrom(heldBy.get(w.orgId), localDay(req.now, w.tz)) });
+    out.set(w.orgId, { window: w, days, periods: [], tables: { hourly: [], errors: [] }, countableFrom: countableFrom(heldBy.get(w.orgId), localDay(req.now, w.tz)) });
   }
   for (const spec of req.periods) out.get(spec.orgId)?.periods.push({ spec, values: {} });
 

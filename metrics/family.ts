@@ -48,6 +48,8 @@ export interface KeyDef<K extends string = string> {
 export interface SideTables {
   /** Messages per local hour (METRICS.md §4). */
   hourly: HourRow[];
+  /** error_messages per local day and error code (METRICS.md §3b). */
+  errors: ErrorCodeRow[];
 }
 
 export interface HourRow {
@@ -56,6 +58,14 @@ export interface HourRow {
   hour: number;
   inbound: number;
   outbound: number;
+}
+
+export interface ErrorCodeRow {
+  org_id: number;
+  day: string;
+  /** '' for a failure without a code. */
+  code: string;
+  count: number;
 }
 
 /** Per-org state a family hands to the store besides values (one entry per org it computed). */

@@ -13,3 +13,9 @@ export const SCOPED_MESSAGES = `
   WHERE m.inserted_at >= CAST(:glo AS timestamp) AND m.inserted_at < CAST(:ghi AS timestamp)
     AND m.inserted_at >= o.lo AND m.inserted_at < o.hi
     AND m.contact_id NOT IN (SELECT id FROM sys)`;
+
+/**
+ * The error code of a failed message (METRICS.md §3b): a BSP `failed` event's code, else a
+ * top-level code of the response body, else '' (a failure without a code).
+ */
+export const ERROR_CODE = `coalesce(m.errors #>> '{payload,payload,code}', m.errors ->> 'code', '')`;

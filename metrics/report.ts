@@ -55,6 +55,18 @@ export interface HourlyRow {
   outbound: number;
 }
 
+/** How many failed messages carried one error code (METRICS.md §3b); code '' : none. */
+export interface ErrorCount {
+  code: string;
+  count: number;
+}
+
+/** A day's failed messages by error code, most frequent first; they add up to its error_messages. */
+export interface DayErrorCodes {
+  date: string;
+  codes: ErrorCount[];
+}
+
 export interface OrgReport {
   org: OrgInfo;
   /** ISO instant: the data was read up to here (end of the last computed local day). */
@@ -65,4 +77,9 @@ export interface OrgReport {
   months: PeriodRow[];
   ranges: PeriodRow[];
   hourly: HourlyRow[];
+  /**
+   * The days whose breakdown by error code is known, oldest first: a computed day whose
+   * error_messages is known and was stored with its codes. Absent: none is known.
+   */
+  errorCodes?: DayErrorCodes[];
 }

@@ -5,6 +5,7 @@ import type { Chart } from '../charts/types.ts';
 import type { Change, Shown } from '../lib/words.ts';
 import type { HeadlineKey } from './headlines.ts';
 import type { SafeBookmark } from './links.ts';
+import type { ErrorTable } from './error-table.ts';
 
 export interface NavLink {
   href: string;
@@ -84,6 +85,8 @@ export interface PeriodPage extends PageBase {
   /** Whether the period is compared with another (the table then shows "Before" and "Change"). */
   compared: boolean;
   values: ValueRow[];
+  /** Failed messages by error code. */
+  errors: ErrorTable;
   nav: { prev: NavLink | null; next: NavLink | null; up: NavLink[] };
   charts: ChartBlock[];
   rangeForm: RangeForm | null;

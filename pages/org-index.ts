@@ -19,6 +19,7 @@ const DATA_FILES: Array<[string, string]> = [
   ['daily.csv', 'Daily values (CSV)'],
   ['monthly.csv', 'Monthly values (CSV)'],
   ['hourly.csv', 'Messages by hour (CSV)'],
+  ['errors.csv', 'Failed messages by error code (CSV)'],
   ['metrics.json', 'All values with their provenance (JSON)'],
 ];
 

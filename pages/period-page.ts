@@ -18,6 +18,7 @@ import { comparisonOf, type PeriodComparison } from './comparison.ts';
 import { chartBlocks } from './chart-blocks.ts';
 import { cutoffText, dayNotices, MARK_WORDS, periodNotices, zoneNotices } from './notices.ts';
 import { rangeForm } from './range-form.ts';
+import { errorTable } from './error-table.ts';
 import { reportIndex, type ReportIndex } from './report-index.ts';
 import { relativeHref, servedRangeHref, sitePaths } from './links.ts';
 import type { HeadlineCard, NavLink, PeriodPage, Summary, ValueRow } from './model.ts';
@@ -206,6 +207,7 @@ export function buildPeriodPage(report: OrgReport, period: Period, opts: PeriodP
     summary,
     compared: f.comparison.compared !== null,
     values: valueRows(f),
+    errors: errorTable(report, p.from, p.to, p.kind === 'range' ? 'period' : p.kind),
     nav: navOf(report, index, p, path, !!opts.served),
     charts: chartBlocks(chartsForPeriod(report, { kind: p.kind, from: p.from, to: p.to }), 'c'),
     rangeForm: opts.served ? rangeForm(index, sc, report.org.timezone, path, p.from, p.to) : null,

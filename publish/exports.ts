@@ -1,4 +1,4 @@
-// The data files of INTERFACE.md: site/<shortcode>/data/{daily,monthly,hourly}.csv and
+// The data files of INTERFACE.md: site/<shortcode>/data/{daily,monthly,hourly,errors}.csv and
 // metrics.json. CSV: RFC 4180, UTF-8, header first, ascending, plain integers, empty = unknown.
 import path from 'node:path';
 import type { Log } from '../lib/log.ts';
@@ -9,6 +9,7 @@ import { siteLockPath, withLock, type LockOptions } from './lock.ts';
 import { recoverSwap } from './tree.ts';
 import { emptyManifest, folderOwner, readManifest, writeManifest } from './manifest.ts';
 import { DAILY_KEYS, DEFINITION_VERSION } from '../metrics/registry.ts';
+import { periodErrorCodes } from '../metrics/errors.ts';
 import type { OrgReport, Values } from '../metrics/report.ts';
 
 function cell(v: string | number | null | undefined): string {
@@ -36,7 +37,20 @@ export function hourlyCsv(r: OrgReport): string {
   return toCsv(['date', 'hour', 'inbound', 'outbound'], r.hourly.map((h) => [h.date, h.hour, h.inbound, h.outbound]));
 }
 
+/**
+ * One row per day and code of the days whose codes are known, codes in text order (the empty
+ * code, a failure without one, first); a day without failures has no row (METRICS.md §3b).
+ */
+export function errorsCsv(r: OrgReport): string {
+  const rows: Array<[string, string, number]> = [];
+  for (const d of r.errorCodes ?? []) {
+    for (const c of [...d.codes].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))) if (c.count > 0) rows.push([d.date, c.code, c.count]);
+  }
+  return toCsv(['date', 'code', 'count'], rows);
+}
+
 export function metricsJson(r: OrgReport): string {
+  const codes = (from: string, to: string) => periodErrorCodes(r, from, to);
   return (
     JSON.stringify(
       {
@@ -47,6 +61,7 @@ export function metricsJson(r: OrgReport): string {
         notes: {
           source: 'raw: counted from Glific rows; snapshot: state at the end of the day, captured at computed_at; glific_stats: imported from Glific stats (a UTC day, not a local one)',
           late: 'a snapshot captured more than 24 hours after the end of its day: the current state of contacts was used, so it may differ from the state that day',
+          error_codes: 'failed messages by error code (code "": none given), counted with error_messages and carrying its provenance; null: not known',
         },
         daily: r.days.map((d) => ({
           date: d.date,
@@ -55,9 +70,10 @@ export function metricsJson(r: OrgReport): string {
           utc_day_import: d.utcDayImport,
           late_snapshot: d.lateSnapshot,
           provenance: d.provenance,
+          error_codes: codes(d.date, d.date),
         })),
-        monthly: r.months.map((m) => ({ month: m.key, from: m.from, to: m.to, complete: m.complete, closed: m.closed, values: m.values, most_active_hour: m.mostActiveHour, utc_day_import: m.utcDayImport, late_snapshot: m.lateSnapshot })),
-        ranges: r.ranges.map((m) => ({ from: m.from, to: m.to, complete: m.complete, closed: m.closed, values: m.values, most_active_hour: m.mostActiveHour, utc_day_import: m.utcDayImport, late_snapshot: m.lateSnapshot })),
+        monthly: r.months.map((m) => ({ month: m.key, from: m.from, to: m.to, complete: m.complete, closed: m.closed, values: m.values, most_active_hour: m.mostActiveHour, utc_day_import: m.utcDayImport, late_snapshot: m.lateSnapshot, error_codes: codes(m.from, m.to) })),
+        ranges: r.ranges.map((m) => ({ from: m.from, to: m.to, complete: m.complete, closed: m.closed, values: m.values, most_active_hour: m.mostActiveHour, utc_day_import: m.utcDayImport, late_snapshot: m.lateSnapshot, error_codes: codes(m.from, m.to) })),
       },
       null,
       2,
@@ -71,6 +87,7 @@ export async function writeDataFiles(report: OrgReport, orgDir: string): Promise
   await writeFileAtomic(path.join(dir, 'daily.csv'), dailyCsv(report));
   await writeFileAtomic(path.join(dir, 'monthly.csv'), monthlyCsv(report));
   await writeFileAtomic(path.join(dir, 'hourly.csv'), hourlyCsv(report));
+  await writeFileAtomic(path.join(dir, 'errors.csv'), errorsCsv(report));
   await writeFileAtomic(path.join(dir, 'metrics.json'), metricsJson(report));
 }
 

@@ -70,6 +70,7 @@ export function orgIndexPage(o: { shortcode: string; orgName: string; userName: 
 <li><a href="/${sc}/data/daily.csv">daily.csv</a></li>
 <li><a href="/${sc}/data/monthly.csv">monthly.csv</a></li>
 <li><a href="/${sc}/data/hourly.csv">hourly.csv</a></li>
+<li><a href="/${sc}/data/errors.csv">errors.csv</a></li>
 <li><a href="/${sc}/data/metrics.json">metrics.json</a></li>
 </ul>
 </div>

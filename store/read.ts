@@ -4,7 +4,9 @@ import type { Db } from '../db/connect.ts';
 import { DAILY_KEYS, type MetricKey } from '../metrics/registry.ts';
 import { mostActiveHour, periodRow } from '../metrics/period.ts';
 import { localDay, firstOfMonth, lastOfMonth, monthOf } from '../lib/calendar.ts';
-import type { DayRow, HourlyRow, OrgInfo, OrgReport, Provenance, Source } from '../metrics/report.ts';
+import { knownDayCodes } from '../metrics/errors.ts';
+import type { DayErrorCodes, DayRow, HourlyRow, OrgInfo, OrgReport, Provenance, Source } from '../metrics/report.ts';
+import { readErrorCodes } from './errors.ts';
 
 export async function readOrgReport(store: Db, orgId: number, now: Date): Promise<OrgReport> {
   const o = await store('orgs').where({ org_id: orgId }).first();
@@ -53,6 +55,13 @@ export async function readOrgReport(store: Db, orgId: number, now: Date): Promis
     d.mostActiveHour = mostActiveHour(hoursByDay.get(d.date) ?? []);
   }
 
+  const stored = await readErrorCodes(store, orgId);
+  const errorCodes: DayErrorCodes[] = [];
+  for (const d of days) {
+    const known = knownDayCodes(d.date, d.values.error_messages, stored.get(d.date) ?? []);
+    if (known) errorCodes.push(known);
+  }
+
   const today = localDay(now, org.timezone);
   const periodRows = await store('period_values').where({ org_id: orgId }).select('kind', 'period_from', 'period_to', 'metric', 'value');
   const distinctOf = (kind: string, from: string, to: string) => {
@@ -71,5 +80,5 @@ export async function readOrgReport(store: Db, orgId: number, now: Date): Promis
     const { rows } = await store.raw<{ rows: Array<{ cutoff: Date }> }>(`SELECT ((?::date + 1)::timestamp AT TIME ZONE ?) AS cutoff`, [days[days.length - 1].date, org.timezone]);
     dataCutoff = rows[0].cutoff.toISOString();
   }
-  return { org, dataCutoff, generatedAt: now.toISOString(), days, months, ranges, hourly };
+  return { org, dataCutoff, generatedAt: now.toISOString(), days, months, ranges, hourly, errorCodes };
 }

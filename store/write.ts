@@ -80,6 +80,8 @@ export async function writeOrgComputation(trx: Knex.Transaction, c: OrgComputati
     );
   }
 
+  await writeErrorCodes(trx, c, opts);
+
   for (const p of c.periods) {
     for (const [metric, value] of Object.entries(p.values)) {
       await trx.raw(
@@ -95,6 +97,23 @@ export async function writeOrgComputation(trx: Knex.Transaction, c: OrgComputati
 
   if (c.chain) await writeChain(trx, c, opts);
   return rows.length;
+}
+
+/**
+ * The error codes of the days counted from messages replace the stored ones as a whole: a code
+ * that no longer occurs must not keep an old count. Days not counted keep theirs.
+ */
+async function writeErrorCodes(trx: Knex.Transaction, c: OrgComputation, opts: WriteOptions): Promise<void> {
+  const orgId = c.window.orgId;
+  const days = c.days.filter((d) => countable('messages', d.day, c.countableFrom)).map((d) => d.day);
+  if (!days.length) return;
+  await trx.raw(`DELETE FROM error_values WHERE org_id = ? AND day = ANY(?::date[])`, [orgId, days]);
+  await insertChunks(
+    trx,
+    (values) => `INSERT INTO error_values (org_id, day, code, count, run_id, computed_at, definition_version) VALUES ${values}`,
+    c.tables.errors.filter((e) => e.count > 0).map((e) => [orgId, e.day, e.code, e.count, opts.runId, opts.now, DEFINITION_VERSION]),
+    7,
+  );
 }
 
 /**

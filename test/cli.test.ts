@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type Db } from '../db/connect.ts';
-import { GlificFixture } from '../demo/glific/fixture.ts';
+import { GlificFixture, failedSend, refusedSend } from '../demo/glific/fixture.ts';
 import { createTestDatabase, sql, type TestDatabase } from './support/databases.ts';
 import { cli } from './support/cli.ts';
 import { DAILY_KEYS, DEFINITION_VERSION } from '../metrics/registry.ts';
@@ -24,6 +24,9 @@ describe('glific-reports run', () => {
     const c = await fx.contact(org.id, { insertedAt: '2026-03-01 00:00:00' });
     await fx.message(org.id, { contactId: c, flow: 'inbound', insertedAt: '2026-03-02 10:00:00' });
     await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: '2026-03-02 10:05:00' });
+    // Two failed sends on 3 March (15:30 local): a WhatsApp code and a refusal without one.
+    await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: '2026-03-03 10:00:00', ...failedSend(131049) });
+    await fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: '2026-03-03 10:00:00', ...refusedSend('Invalid Destination') });
     await fx.org({ shortcode: 'sleepy', isActive: false, status: 'inactive' });
     // A trial org with data: never reported, even when named (METRICS.md §2).
     const trial = await fx.org({ shortcode: 'trial1', isTrialOrg: true, timezone: 'Asia/Kolkata' });
@@ -92,13 +95,18 @@ describe('glific-reports run', () => {
     expect(lines).toHaveLength(5); // header, 3 days, final empty string after the last CRLF
     const row = Object.fromEntries(lines[0].split(',').map((k, i) => [k, lines[2].split(',')[i]]));
     expect(row).toMatchObject({ date: '2026-03-02', inbound_messages: '1', outbound_messages: '1', conversation_windows: '1', most_active_hour: '15' });
-    expect(fs.readFileSync(path.join(data, 'hourly.csv'), 'utf8')).toBe('date,hour,inbound,outbound\r\n2026-03-02,15,1,1\r\n');
+    expect(fs.readFileSync(path.join(data, 'hourly.csv'), 'utf8')).toBe('date,hour,inbound,outbound\r\n2026-03-02,15,1,1\r\n2026-03-03,15,0,2\r\n');
+    // Failed messages by code (METRICS.md §3b): the empty code first, days without failures left out.
+    expect(fs.readFileSync(path.join(data, 'errors.csv'), 'utf8')).toBe('date,code,count\r\n2026-03-03,,1\r\n2026-03-03,131049,1\r\n');
     // no month is complete yet
     expect(fs.readFileSync(path.join(data, 'monthly.csv'), 'utf8').split('\r\n')).toHaveLength(2);
     const json = JSON.parse(fs.readFileSync(path.join(data, 'metrics.json'), 'utf8'));
     expect(json.organization).toMatchObject({ shortcode: 'acme', name: 'Acme, "the" NGO', timezone: 'Asia/Kolkata' });
     expect(json.daily[1].provenance.inbound_messages).toMatchObject({ source: 'raw', definitionVersion: DEFINITION_VERSION });
     expect(json.daily[1].provenance.total_contacts).toMatchObject({ source: 'snapshot', late: true });
+    // 1 March lies before the oldest message Glific holds, months ago: not known, not "none failed".
+    expect(json.daily.map((d: { error_codes: unknown }) => d.error_codes)).toEqual([null, [], [{ code: '', count: 1 }, { code: '131049', count: 1 }]]);
+    expect(json.daily[2].values.error_messages).toBe(2);
   });
 
   it('recipients: operators add and remove addresses per org and digest kind, without code', async () => {

@@ -139,7 +139,7 @@ describe('site structure', () => {
 
   it('links the downloads, the archive, the ranges and the safe bookmarks on the org index', () => {
     const html = read('hostile/index.html');
-    for (const f of ['daily.csv', 'monthly.csv', 'hourly.csv', 'metrics.json']) expect(html).toContain(`href="data/${f}"`);
+    for (const f of ['daily.csv', 'monthly.csv', 'hourly.csv', 'errors.csv', 'metrics.json']) expect(html).toContain(`href="data/${f}"`);
     expect(html).toContain('href="daily/2024-12-05.html"');
     expect(html).toContain('href="monthly/2024-12.html"');
     expect(html).toContain('href="range/2025-01-01_2025-01-15.html"');

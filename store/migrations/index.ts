@@ -7,6 +7,7 @@ import * as runLedger from './003_run_ledger.ts';
 import * as sessions from './004_sessions.ts';
 import * as orgIds from './005_org_ids.ts';
 import * as delivering from './006_delivering_heartbeats.ts';
+import * as errors from './007_errors.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,6 +22,7 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['004_sessions', sessions],
   ['005_org_ids', orgIds],
   ['006_delivering_heartbeats', delivering],
+  ['007_errors', errors],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,6 +1,6 @@
 // Hand-made OrgReport data for the site and chart tests and the site benchmark: deterministic,
 // plausible numbers, no database.
-import type { DayRow, HourlyRow, OrgReport, PeriodRow, Provenance, Values } from '../../metrics/report.ts';
+import type { DayErrorCodes, DayRow, HourlyRow, OrgReport, PeriodRow, Provenance, Values } from '../../metrics/report.ts';
 import { DAILY_KEYS, DEFINITION_VERSION, DISTINCT_KEYS, KEYS, STATS_IMPORT, type MetricKey } from '../../metrics/registry.ts';
 import { periodValues } from '../../metrics/period.ts';
 import { addDays, eachDate, lastOfMonth, firstOfMonth } from '../../lib/calendar.ts';
@@ -135,7 +135,20 @@ export function fixtureReport(o: FixtureOptions): OrgReport {
     months,
     ranges,
     hourly,
+    errorCodes: errorCodesOf(days),
   };
+}
+
+/** The failures of each counted day under a few common codes, without drawing from rand. */
+function errorCodesOf(days: DayRow[]): DayErrorCodes[] {
+  const CODES = ['131049', '', '1002', '131026'];
+  return days
+    .filter((d) => !d.utcDayImport && typeof d.values.error_messages === 'number')
+    .map((d) => {
+      const counts = new Map<string, number>();
+      for (let i = 0; i < (d.values.error_messages as number); i++) counts.set(CODES[i % CODES.length], (counts.get(CODES[i % CODES.length]) ?? 0) + 1);
+      return { date: d.date, codes: [...counts].map(([code, count]) => ({ code, count })) };
+    });
 }
 
 function periodOf(days: DayRow[], kind: 'month' | 'range', key: string, from: string, to: string, today: string): PeriodRow {
