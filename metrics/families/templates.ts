@@ -53,11 +53,18 @@ const SQL = `
        AND (m.flow = 'inbound'
             OR (m.flow = 'outbound' AND m.is_hsm IS TRUE AND ${DELIVERED} AND m.template_id IN (SELECT id FROM utility)))
   ),
+  counted AS (
+    SELECT w.org_id, w.inserted_at, w.flow = 'outbound' AS in_window
+      FROM stream w
+     WHERE (w.flow = 'outbound' AND w.last_inbound > w.inserted_at - interval '24 hours')
+        OR (w.flow = 'inbound' AND (w.last_inbound IS NULL OR w.last_inbound <= w.inserted_at - interval '24 hours'))
+  ),
   window_days AS (
+    -- only the rows that count are grouped (a day without any is 0 all the same)
     SELECT w.org_id, ${local('w.inserted_at')}::date AS day,
-           count(*) FILTER (WHERE w.flow = 'outbound' AND w.last_inbound > w.inserted_at - interval '24 hours') AS utility_in_window,
-           count(*) FILTER (WHERE w.flow = 'inbound' AND (w.last_inbound IS NULL OR w.last_inbound <= w.inserted_at - interval '24 hours')) AS service_windows
-      FROM stream w JOIN o ON o.org_id = w.org_id
+           count(*) FILTER (WHERE w.in_window) AS utility_in_window,
+           count(*) FILTER (WHERE NOT w.in_window) AS service_windows
+      FROM counted w JOIN o ON o.org_id = w.org_id
      WHERE w.inserted_at >= o.lo
      GROUP BY 1, 2
   )
