@@ -1,8 +1,9 @@
 // Templates by category, delivery, customer-service windows and per-message pricing
 // (METRICS.md §3a), in one statement over the whole scope:
-// - `sends`: the range's outbound messages grouped by org, local day, template or not, template
-//   row, failed and delivered (a hash aggregate, no sort), then joined with session_templates for
-//   the category — once per group, not per message;
+// - `sends`: the range's outbound messages grouped by org, local day, template row (none for a
+//   message that is not a template send) and outcome (a hash aggregate that parallel workers
+//   share, no sort), then joined with session_templates for the category — once per group, not
+//   per message;
 // - `stream`: per contact, the inbound messages from 24 hours before the range on and the range's
 //   delivered utility template sends, in time order with an instant's inbound messages first
 //   (then by id). The latest inbound before each row says whether a window was open: an inbound
@@ -23,18 +24,20 @@ const CATEGORIES = ['marketing', 'utility', 'authentication', 'other'] as const;
 const SQL = `
   WITH ${SCOPE_CTES},
   sends AS (
-    SELECT m.organization_id AS org_id, ${local('m.inserted_at')}::date AS day, m.is_hsm IS TRUE AS hsm,
-           CASE WHEN m.is_hsm IS TRUE THEN m.template_id END AS template_id,
-           ${MESSAGE_FAILED} AS failed, ${DELIVERED} AS delivered, count(*) AS n
+    SELECT m.organization_id AS org_id, ${local('m.inserted_at')}::date AS day,
+           -- NULL: not a template send; 0: a template send without a template row
+           CASE WHEN m.is_hsm IS TRUE THEN coalesce(m.template_id, 0) END AS template_id,
+           CASE WHEN ${MESSAGE_FAILED} THEN 'failed' WHEN m.bsp_status IN ('delivered', 'read') THEN 'delivered' ELSE 'pending' END AS outcome,
+           count(*) AS n
       FROM ${SCOPED_MESSAGES} AND m.flow = 'outbound'
-     GROUP BY 1, 2, 3, 4, 5, 6
+     GROUP BY 1, 2, 3, 4
   ),
   send_days AS (
     SELECT s.org_id, s.day,
-           ${CATEGORIES.map((c) => `coalesce(sum(s.n) FILTER (WHERE s.hsm AND ${CATEGORY} = '${c}'), 0) AS templates_${c}`).join(',\n           ')},
-           ${CATEGORIES.map((c) => `coalesce(sum(s.n) FILTER (WHERE s.hsm AND s.delivered AND ${CATEGORY} = '${c}'), 0) AS delivered_${c}`).join(',\n           ')},
-           coalesce(sum(s.n) FILTER (WHERE s.hsm AND s.failed), 0) AS templates_failed,
-           coalesce(sum(s.n) FILTER (WHERE NOT s.hsm AND s.delivered), 0) AS service_messages
+           ${CATEGORIES.map((c) => `coalesce(sum(s.n) FILTER (WHERE s.template_id IS NOT NULL AND ${CATEGORY} = '${c}'), 0) AS templates_${c}`).join(',\n           ')},
+           ${CATEGORIES.map((c) => `coalesce(sum(s.n) FILTER (WHERE s.template_id IS NOT NULL AND s.outcome = 'delivered' AND ${CATEGORY} = '${c}'), 0) AS delivered_${c}`).join(',\n           ')},
+           coalesce(sum(s.n) FILTER (WHERE s.template_id IS NOT NULL AND s.outcome = 'failed'), 0) AS templates_failed,
+           coalesce(sum(s.n) FILTER (WHERE s.template_id IS NULL AND s.outcome = 'delivered'), 0) AS service_messages
       FROM sends s LEFT JOIN session_templates st ON st.id = s.template_id
      GROUP BY 1, 2
   ),
