@@ -38,11 +38,11 @@ const SQL = `
            ${CATEGORIES.map((c) => `coalesce(sum(s.n) FILTER (WHERE s.template_id IS NOT NULL AND s.outcome = 'delivered' AND ${CATEGORY} = '${c}'), 0) AS delivered_${c}`).join(',\n           ')},
            coalesce(sum(s.n) FILTER (WHERE s.template_id IS NOT NULL AND s.outcome = 'failed'), 0) AS templates_failed,
            coalesce(sum(s.n) FILTER (WHERE s.template_id IS NULL AND s.outcome = 'delivered'), 0) AS service_messages
-      FROM sends s LEFT JOIN session_templates st ON st.id = s.template_id
+      FROM sends s LEFT JOIN session_templates st ON st.id = s.template_id AND st.organization_id = s.org_id
      GROUP BY 1, 2
   ),
   utility AS NOT MATERIALIZED (
-    SELECT st.id FROM session_templates st JOIN o ON o.org_id = st.organization_id WHERE upper(st.category) = 'UTILITY'
+    SELECT st.organization_id, st.id FROM session_templates st JOIN o ON o.org_id = st.organization_id WHERE upper(st.category) = 'UTILITY'
   ),
   stream AS (
     SELECT m.organization_id AS org_id, m.inserted_at, m.flow,
@@ -54,7 +54,7 @@ const SQL = `
        AND m.inserted_at >= o.lo - interval '24 hours' AND m.inserted_at < o.hi
        AND m.contact_id NOT IN (SELECT id FROM sys)
        AND (m.flow = 'inbound'
-            OR (m.flow = 'outbound' AND m.is_hsm IS TRUE AND ${DELIVERED} AND m.template_id IN (SELECT id FROM utility)))
+            OR (m.flow = 'outbound' AND m.is_hsm IS TRUE AND ${DELIVERED} AND (m.organization_id, m.template_id) IN (SELECT organization_id, id FROM utility)))
   ),
   counted AS (
     SELECT w.org_id, w.inserted_at, w.flow = 'outbound' AS in_window
