@@ -10,6 +10,7 @@ import { dayValues, pipeline, type Pipeline } from '../support/pipeline.ts';
 // Far after every fixture day: only the rows Glific still holds decide which days can be counted.
 const NOW = '2026-12-01T00:00:00Z';
 
+const YOUNG_NOW = '2026-11-21T06:00:00Z';
 const TEMPLATE_KEYS = ['templates_marketing', 'templates_utility', 'templates_authentication', 'templates_other'] as const;
 const range = (r: OrgReport, from: string, to: string) => r.ranges.find((x) => x.key === `${from}_${to}`)!.values;
 
@@ -112,6 +113,14 @@ describe('templates, delivery, service windows and billable messages', () => {
     await fx.message(old.id, { contactId: q, flow: 'inbound', insertedAt: '2026-05-02 19:00:00' }); // 05-03 00:30, 7 h later: opens nothing
     await fx.message(old.id, { contactId: q, flow: 'outbound', insertedAt: '2026-05-02 19:30:00', isHsm: true, templateId: qu }); // 05-03 01:00, inside
     expect((await p.run({ job: 'range', from: '2026-04-29', to: '2026-05-03', orgs: ['old'] }, NOW)).exitCode).toBe(0);
+
+    // --- a young org's first day, the night after: nothing can have been purged yet -----------
+    const young = await fx.org({ shortcode: 'young' });
+    const y = await fx.contact(young.id, { insertedAt: '2026-11-20 04:00:00' });
+    const yu = await fx.template(young.id, { category: 'UTILITY' });
+    await fx.message(young.id, { contactId: y, flow: 'inbound', insertedAt: '2026-11-20 04:30:00' }); // 10:00, its first message
+    await fx.message(young.id, { contactId: y, flow: 'outbound', insertedAt: '2026-11-20 05:00:00', isHsm: true, templateId: yu }); // 10:30, inside
+    expect((await p.run({ job: 'daily', date: '2026-11-20', orgs: ['young'] }, YOUNG_NOW)).exitCode).toBe(0);
   });
   afterAll(async () => p?.close());
 
@@ -187,6 +196,11 @@ describe('templates, delivery, service windows and billable messages', () => {
     expect(dayValues(r, '2026-05-03')).toMatchObject({ templates_utility: 1, delivered_utility: 1, service_windows: 0, utility_in_window: 1, billable_messages: 0 });
     // A range with an unknown day: unknown, except billable_messages (the days that have one).
     expect(range(r, '2026-04-29', '2026-05-03')).toMatchObject({ utility_in_window: null, service_windows: null, billable_messages: 0 });
+  });
+
+  it('counts windows on the days Glific surely still holds the 24 hours before, even right after the oldest inbound message', async () => {
+    // Since 2026-10-01 utility templates inside the window are billed too.
+    expect(dayValues(await p.report('young', YOUNG_NOW), '2026-11-20')).toMatchObject({ service_windows: 1, utility_in_window: 1, delivered_utility: 1, billable_messages: 1 });
   });
 });
 
