@@ -32,9 +32,14 @@ export interface OrgComputation extends Partial<OrgState> {
   periods: ComputedPeriod[];
   /** The families' side tables, for the countable days of each. */
   tables: SideTables;
-  /** First local day each source table can be counted from (null: no limit). */
-  countableFrom: Record<SourceTable, string | null>;
+  countableFrom: CountableFrom;
 }
+
+/**
+ * First local day each source table can be counted from, and (`inbound_24h`) the first a key
+ * that needs the 24 hours before the day can be counted on (null or absent: no limit).
+ */
+export type CountableFrom = Record<SourceTable, string | null> & { inbound_24h?: string | null };
 
 export interface ComputeRequest {
   now: Date;
@@ -51,22 +56,34 @@ async function timed<T>(name: string, onStage: ComputeRequest['onStage'], fn: ()
   return r;
 }
 
-export function countable(table: SourceTable, day: string, from: Record<SourceTable, string | null>): boolean {
+export function countable(table: SourceTable, day: string, from: CountableFrom): boolean {
   const f = from[table];
   return f === null || day >= f;
 }
 
+/** A key can be counted on a day when its table can, and the 24 hours before the day too if it needs them. */
+function keyCountable(family: Family, def: KeyDef, day: string, from: CountableFrom): boolean {
+  if (!countable(def.source ?? family.source, day, from)) return false;
+  const f = def.needs24hBefore ? from.inbound_24h : null;
+  return f === null || f === undefined || day >= f;
+}
+
+/** Whether some key of the registry needs the 24 hours before a day. */
+const NEEDS_24H = (FAMILIES as readonly Family[]).some((f) => Object.values(f.keys as Record<string, KeyDef>).some((d) => d.needs24hBefore));
+
+/** The first day whose 24 hours before lie within the messages Glific surely still holds. */
+const FIRST_SURE_24H = (today: string) => addDays(today, 1 - SURELY_HELD_DAYS.messages);
+
 /**
  * A day can be counted from a table unless it lies before the oldest row the table holds for the
- * org, and outside the period Glific surely keeps (so a young org's quiet days are 0).
+ * org, and outside the period Glific surely keeps (so a young org's quiet days are 0). Likewise
+ * for the keys needing the 24 hours before the day, from the oldest inbound message on.
  */
-function countableFrom(held: Held | undefined, today: string): Record<SourceTable, string | null> {
-  const from = { contacts: null } as Record<SourceTable, string | null>;
-  for (const table of Object.keys(SURELY_HELD_DAYS) as PurgedTable[]) {
-    const oldest = held?.[table];
-    const surely = addDays(today, -SURELY_HELD_DAYS[table]);
-    from[table] = !oldest ? null : oldest < surely ? oldest : surely;
-  }
+function countableFrom(held: Held | undefined, today: string): CountableFrom {
+  const from: CountableFrom = { contacts: null } as CountableFrom;
+  const limit = (oldest: string | null | undefined, surely: string) => (!oldest ? null : oldest < surely ? oldest : surely);
+  for (const table of Object.keys(SURELY_HELD_DAYS) as PurgedTable[]) from[table] = limit(held?.[table], addDays(today, -SURELY_HELD_DAYS[table]));
+  from.inbound_24h = limit(held?.inbound_24h, FIRST_SURE_24H(today));
   return from;
 }
 
@@ -101,12 +118,12 @@ export function assembleFamily(family: Family, output: FamilyOutput, orgs: Map<n
       const r = byDay.get(`${o.window.orgId}|${d.day}`);
       if (r?.day_end instanceof Date) d.dayEnd = r.day_end;
       for (const k of copied) {
-        if (!countable(sourceOf(family, defs[k]), d.day, o.countableFrom)) continue;
+        if (!keyCountable(family, defs[k], d.day, o.countableFrom)) continue;
         const v = r ? r[k] : 0;
         if (known(v)) values[k] = Number(v);
       }
       for (const k of derived) {
-        if (!countable(sourceOf(family, defs[k]), d.day, o.countableFrom)) continue;
+        if (!keyCountable(family, defs[k], d.day, o.countableFrom)) continue;
         const v = defs[k].derive!(values, d.day);
         if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
       }
@@ -147,7 +164,8 @@ export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<M
   // Which days Glific still holds only matters, per table, for days older than it surely keeps
   // them: the nightly run (yesterday) skips that query, a rerun of last month reads flow runs only.
   const tables = SOURCE_TABLES.filter(isPurged).filter((t) => scope.windows.some((w) => w.from < addDays(localDay(req.now, w.tz), -SURELY_HELD_DAYS[t])));
-  const held = tables.length ? await timed('history', st, () => heldHistory(glific, scope, tables), (r) => r.length) : [];
+  const inbound24h = NEEDS_24H && scope.windows.some((w) => w.from < FIRST_SURE_24H(localDay(req.now, w.tz)));
+  const held = tables.length || inbound24h ? await timed('history', st, () => heldHistory(glific, scope, tables, inbound24h), (r) => r.length) : [];
   const heldBy = new Map<number, Held>(held.map((h) => [h.org_id, h]));
 
   const out = new Map<number, OrgComputation>();

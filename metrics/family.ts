@@ -37,6 +37,12 @@ export interface KeyDef<K extends string = string> {
    */
   sumKnownDays?: boolean;
   /**
+   * Counted with the inbound messages of the 24 hours before each message (customer-service
+   * windows, METRICS.md §3a): a day is countable only when it starts at least 24 hours after the
+   * oldest inbound message Glific holds for the org (or lies within what Glific surely keeps).
+   */
+  needs24hBefore?: boolean;
+  /**
    * A key computed from other keys of the same family and day, after the query's columns were
    * copied; it has no column of its own. The local date lets a rule change with time (pricing).
    * null, undefined or a non-finite number: not known that day.

@@ -27,16 +27,27 @@ export function isPurged(table: SourceTable): table is PurgedTable {
   return table in SURELY_HELD_DAYS;
 }
 
-/** Per org, the local day of the oldest row held per table (null: the table has no row for the org, or was not asked). */
-export type Held = { org_id: number } & Record<PurgedTable, string | null>;
+/**
+ * Per org, the local day of the oldest row held per table, and `inbound_24h`: the first local day
+ * that starts at least 24 hours after the oldest inbound message held, the first a
+ * customer-service window can be decided on (null: no such row for the org, or not asked).
+ */
+export type Held = { org_id: number; inbound_24h: string | null } & Record<PurgedTable, string | null>;
 
-/** The oldest day held per org, only for the tables asked for (the others come back NULL). */
-export async function heldHistory(db: Db, scope: Scope, tables: PurgedTable[]): Promise<Held[]> {
+/** 24 hours after the oldest inbound message held: a window opened before it may have been purged. */
+const INBOUND_24H = `((SELECT min(m.inserted_at) FROM messages m WHERE m.organization_id = o.org_id AND m.flow = 'inbound') + interval '24 hours')`;
+
+/** The oldest day held per org, only for the tables asked for and, with `inbound24h`, the first day after 24 h of inbound messages (the others come back NULL). */
+export async function heldHistory(db: Db, scope: Scope, tables: PurgedTable[], inbound24h = false): Promise<Held[]> {
   const col = (t: PurgedTable) => `${tables.includes(t) ? `to_char(${local(OLDEST[t])}, 'YYYY-MM-DD')` : 'NULL::text'} AS ${t}`;
+  // The local day of that instant, or the next one when the instant is past the day's start
+  // (start(D) computed as resolveWindows does, so a DST-skipped midnight is no special case).
+  const next = `CASE WHEN (h.d::timestamp AT TIME ZONE o.tz) AT TIME ZONE 'UTC' >= h.t THEN h.d ELSE h.d + 1 END`;
   const sql = `
     WITH ${SCOPE_CTES}
-    SELECT o.org_id, ${(Object.keys(OLDEST) as PurgedTable[]).map(col).join(', ')}
-      FROM o`;
+    SELECT o.org_id, ${(Object.keys(OLDEST) as PurgedTable[]).map(col).join(', ')},
+           ${inbound24h ? `to_char(${next}, 'YYYY-MM-DD')` : 'NULL::text'} AS inbound_24h
+      FROM o ${inbound24h ? `CROSS JOIN LATERAL (SELECT t, ${local('t')}::date AS d FROM (SELECT ${INBOUND_24H} AS t) x) h` : ''}`;
   return (await db.raw<{ rows: Held[] }>(sql, scope.bindings)).rows;
 }
 

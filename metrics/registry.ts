@@ -8,12 +8,13 @@ import { conversations } from './families/conversations.ts';
 import { contacts } from './families/contacts.ts';
 import { flows } from './families/flows.ts';
 import { conversationWindows } from './families/conversation-windows.ts';
+import { templates } from './families/templates.ts';
 
 /** Bumped whenever a definition in METRICS.md (or our reading of it, docs/METRICS-DECISIONS.md) changes. */
 export const DEFINITION_VERSION = 2;
 
 /** Computed in this order; a new family's keys go after every existing column. */
-export const FAMILIES = [messages, activeContacts, conversations, contacts, flows, conversationWindows] as const;
+export const FAMILIES = [messages, activeContacts, conversations, contacts, flows, conversationWindows, templates] as const;
 
 type KeysOf<F> = F extends Family<infer K> ? K : never;
 export type MetricKey = KeysOf<(typeof FAMILIES)[number]>;

@@ -165,6 +165,23 @@ describe('assembly by column name', () => {
     expect(values(o)).toEqual({ '2026-03-01': { sent: 4 }, '2026-03-02': { sent: 6, billed: 6 }, '2026-03-03': { sent: 0, billed: 0 } });
   });
 
+  it('counts a key needing the 24 hours before a day only from the first day that has them', () => {
+    const windows = defineFamily({
+      name: 'windows',
+      source: 'messages',
+      keys: {
+        sent: { kind: 'event', label: 'Sent' },
+        opened: { kind: 'event', label: 'Opened', needs24hBefore: true },
+        free: { kind: 'event', label: 'Free', derive: (v) => v.sent! - v.opened! },
+      },
+      run: noRun,
+    });
+    const o = org();
+    o.get(1)!.countableFrom.inbound_24h = '2026-03-02';
+    assembleFamily(windows, { columns: ['org_id', 'day', 'sent', 'opened'], rows: [{ org_id: 1, day: '2026-03-01', sent: 4, opened: 1 }, { org_id: 1, day: '2026-03-02', sent: 6, opened: 2 }] }, o, []);
+    expect(values(o)).toEqual({ '2026-03-01': { sent: 4 }, '2026-03-02': { sent: 6, opened: 2, free: 4 }, '2026-03-03': { sent: 0, opened: 0, free: 0 } });
+  });
+
   it('refuses two rows for one day', () => {
     expect(() => assembleFamily(counts, { columns: ['org_id', 'day', 'sent', 'failed'], rows: [{ org_id: 1, day: '2026-03-01', sent: 1, failed: 0 }, { org_id: 1, day: '2026-03-01', sent: 1, failed: 0 }] }, org(), [])).toThrow(
       'metric family "counts" returned two rows for org 1 and day 2026-03-01',

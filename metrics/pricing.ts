@@ -1,0 +1,42 @@
+// WhatsApp's per-message pricing rules by local date (METRICS.md §3a): which delivered messages
+// a day's `billable_messages` counts. Each change of this table is a definition change (bump
+// DEFINITION_VERSION). Before the first rule WhatsApp billed 24-hour conversations: no value.
+import type { DayValues } from './family.ts';
+
+/** The day's values a rule reads. */
+export type PricingInputs = 'delivered_marketing' | 'delivered_utility' | 'delivered_authentication' | 'utility_in_window' | 'service_messages';
+
+export interface PricingRule {
+  /** First and last local date the rule is in force, both inclusive ('YYYY-MM-DD'; to null: still in force). */
+  from: string;
+  to: string | null;
+  /** The keys added and subtracted, as METRICS.md writes the rule. */
+  plus: readonly PricingInputs[];
+  minus: readonly PricingInputs[];
+}
+
+export const PRICING_RULES: readonly PricingRule[] = [
+  // Marketing and authentication templates, and utility templates outside the customer-service window.
+  { from: '2025-07-01', to: '2026-09-30', plus: ['delivered_marketing', 'delivered_authentication', 'delivered_utility'], minus: ['utility_in_window'] },
+  // Every delivered template, and service messages too (Meta, announced 2026-07-01).
+  { from: '2026-10-01', to: null, plus: ['delivered_marketing', 'delivered_authentication', 'delivered_utility', 'service_messages'], minus: [] },
+];
+
+export function pricingRuleOn(date: string): PricingRule | undefined {
+  return PRICING_RULES.find((r) => date >= r.from && (r.to === null || date <= r.to));
+}
+
+/** The messages WhatsApp bills for a day; undefined when no rule applies or a value it reads is not known. */
+export function billableMessages(day: DayValues<PricingInputs>, date: string): number | undefined {
+  const rule = pricingRuleOn(date);
+  if (!rule) return undefined;
+  let total = 0;
+  for (const [keys, sign] of [[rule.plus, 1], [rule.minus, -1]] as const) {
+    for (const k of keys) {
+      const v = day[k];
+      if (v === undefined || v === null || !Number.isFinite(v)) return undefined;
+      total += sign * v;
+    }
+  }
+  return total;
+}
