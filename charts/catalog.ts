@@ -9,6 +9,7 @@ import { activeHour, hourWeekdayHeatMap, messagesDaily } from './messages.ts';
 import { conversationsDaily, monthlyConversations } from './conversations.ts';
 import { optinsDaily, optStatus } from './optins.ts';
 import { contactsInFlows, flowCompletion, flowsDaily } from './flows.ts';
+import { serviceWindowsDaily, templateOutcomes, templatesDelivered } from './templates.ts';
 
 /** Days of context before a day page's own date. */
 export const DAY_CONTEXT_DAYS = 30;
@@ -21,8 +22,11 @@ export function chartsForPeriod(report: OrgReport, period: ChartPeriod): Chart[]
       activeHour(day),
       optStatus(day),
       contactStatus(day),
+      templatesDelivered(context),
+      templateOutcomes(context),
       contactsDaily(context),
       messagesDaily(context),
+      serviceWindowsDaily(context),
       conversationsDaily(context),
       optinsDaily(context),
       flowsDaily(context),
@@ -30,9 +34,12 @@ export function chartsForPeriod(report: OrgReport, period: ChartPeriod): Chart[]
   }
   const w = windowOf(report, period.from, period.to);
   return [
+    templatesDelivered(w),
+    templateOutcomes(w),
     contactsDaily(w),
-    conversationsDaily(w),
     messagesDaily(w),
+    serviceWindowsDaily(w),
+    conversationsDaily(w),
     optinsDaily(w),
     optStatus(w),
     contactStatus(w),

@@ -56,6 +56,37 @@ export function dailyLines(o: { title: string; description: string; yTitle: stri
   } as VegaLiteSpec;
 }
 
+/** Bars per local date, the series stacked in order, window [from, to] fixed even when days are missing. */
+export function dailyStackedBars(o: { title: string; description: string; yTitle: string; series: Series[]; from: string; to: string; values: LongRow[] }): VegaLiteSpec {
+  const order = o.series.map((s) => s.label);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: o.title,
+    description: o.description,
+    width: WIDTH,
+    height: 180,
+    params: [
+      { name: 'x_from', value: toUtcMs(o.from) },
+      { name: 'x_to', value: toUtcMs(o.to) },
+    ],
+    // The stack order is the series order, bottom first: an index field, not the label's spelling.
+    transform: [{ calculate: `indexof(${JSON.stringify(order)}, datum.series)`, as: 'series_order' }],
+    data: { values: o.values },
+    mark: { type: 'bar' },
+    encoding: {
+      // Dates are UTC midnights standing for local dates, as in dailyLines.
+      x: {
+        field: 'date', type: 'temporal', timeUnit: 'utcyearmonthdate', title: null,
+        scale: { type: 'utc', domain: [{ expr: 'x_from' }, { expr: 'x_to + 86400000' }] },
+        axis: { format: '%d %b', labelOverlap: 'greedy', labelAngle: 0, tickCount: 6 },
+      },
+      y: { field: 'value', type: 'quantitative', title: o.yTitle, stack: 'zero', axis: { format: ',d', tickMinStep: 1 } },
+      color: { field: 'series', type: 'nominal', title: null, scale: colourScale(o.series), sort: order },
+      order: { field: 'series_order', type: 'quantitative' },
+    },
+  } as VegaLiteSpec;
+}
+
 /** Side-by-side bars per ordinal category (hours, months), one bar per series. */
 export function groupedBars(o: { title: string; description: string; xField: string; xTitle: string; xOrder: string[]; yTitle: string; series: Series[]; values: LongRow[]; width?: number }): VegaLiteSpec {
   return {

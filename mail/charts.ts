@@ -15,7 +15,7 @@ const PLOT_WIDTH = 470;
 /** In this order; a digest shows those the catalog has, 3–5 of them. */
 const PICKS: Record<DigestKind, string[]> = {
   daily: ['active-hour', 'messages-daily', 'contacts-daily', 'opt-status'],
-  monthly: ['messages-daily', 'contacts-daily', 'active-hour', 'opt-status', 'monthly-conversations'],
+  monthly: ['templates-delivered-daily', 'messages-daily', 'contacts-daily', 'active-hour', 'opt-status'],
 };
 
 export function digestChartPeriod(kind: DigestKind, period: string): { kind: 'day' | 'month'; from: string; to: string } {

@@ -28,6 +28,8 @@ export interface Headline {
   marks: ProvisionalMark[];
   /** "†", "*", "†*" or "" */
   markText: string;
+  /** What the number is, when its label cannot say it all (the pricing rule of an estimate). */
+  note: string | null;
 }
 
 export interface DigestModel {
@@ -107,6 +109,7 @@ function shown(f: Figure, against: string): Headline {
     change: f.change ?? describeChange(f.value, null, against),
     marks: f.marks,
     markText: f.marks.map((m) => MARK_SIGN[m]).join(''),
+    note: f.note,
   };
 }
 

@@ -10,6 +10,8 @@ export interface PricingRule {
   /** First and last local date the rule is in force, both inclusive ('YYYY-MM-DD'; to null: still in force). */
   from: string;
   to: string | null;
+  /** The rule in words, for pages and digests next to the estimate. */
+  words: string;
   /** The keys added and subtracted, as METRICS.md writes the rule. */
   plus: readonly PricingInputs[];
   minus: readonly PricingInputs[];
@@ -17,10 +19,28 @@ export interface PricingRule {
 
 export const PRICING_RULES: readonly PricingRule[] = [
   // Marketing and authentication templates, and utility templates outside the customer-service window.
-  { from: '2025-07-01', to: '2026-09-30', plus: ['delivered_marketing', 'delivered_authentication', 'delivered_utility'], minus: ['utility_in_window'] },
+  { from: '2025-07-01', to: '2026-09-30', words: 'delivered marketing and authentication templates, and utility templates sent outside a customer-service window', plus: ['delivered_marketing', 'delivered_authentication', 'delivered_utility'], minus: ['utility_in_window'] },
   // Every delivered template, and service messages too (Meta, announced 2026-07-01).
-  { from: '2026-10-01', to: null, plus: ['delivered_marketing', 'delivered_authentication', 'delivered_utility', 'service_messages'], minus: [] },
+  { from: '2026-10-01', to: null, words: 'delivered marketing, utility and authentication templates, and delivered service messages', plus: ['delivered_marketing', 'delivered_authentication', 'delivered_utility', 'service_messages'], minus: [] },
 ];
+
+/** The first day WhatsApp billed per message instead of per 24-hour conversation. */
+export const PER_MESSAGE_PRICING_FROM = PRICING_RULES[0].from;
+
+/** The rules in force on some day of [from, to], in date order. */
+export function pricingRulesDuring(from: string, to: string): PricingRule[] {
+  return PRICING_RULES.filter((r) => r.from <= to && (r.to === null || r.to >= from));
+}
+
+/**
+ * What `conversations` counts, named for the days it covers: since per-message pricing the BSP
+ * reports a conversation only for free-entry-point traffic, never a billing figure (METRICS.md §3).
+ */
+export function conversationsLabel(from: string, to: string): string {
+  if (from >= PER_MESSAGE_PRICING_FROM) return 'Free-entry-point conversations';
+  if (to < PER_MESSAGE_PRICING_FROM) return 'Conversations billed by the BSP';
+  return 'Conversations reported by the BSP (free-entry-point only from 1 July 2025)';
+}
 
 export function pricingRuleOn(date: string): PricingRule | undefined {
   return PRICING_RULES.find((r) => date >= r.from && (r.to === null || date <= r.to));

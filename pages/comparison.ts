@@ -20,16 +20,16 @@ export interface PeriodComparison {
 }
 
 const DISTINCT_PART =
-  'Active contacts and billed conversations count each contact or conversation once over the whole period, so part of a month cannot be compared.';
+  'Active contacts and BSP-reported conversations count each contact or conversation once over the whole period, so part of a month cannot be compared.';
 const RANGE_DISTINCT =
-  'Active contacts and billed conversations count each contact or conversation once over a whole range: they are known only for a range computed as such, and compared only with another.';
+  'Active contacts and BSP-reported conversations count each contact or conversation once over a whole range: they are known only for a range computed as such, and compared only with another.';
 
 /** Why a month's distinct counts may still be empty (docs/METRICS-DECISIONS.md §12). */
 function distinctPending(row: PeriodRow): string {
   if (row.values.active_contacts != null && row.values.conversations != null) return '';
   return row.closed
-    ? ' Active contacts and billed conversations of the month are counted once over the whole month by the monthly job, which has not run for it yet.'
-    : ' Active contacts and billed conversations count each contact or conversation once over the whole month: they are known once the month has closed.';
+    ? ' Active contacts and BSP-reported conversations of the month are counted once over the whole month by the monthly job, which has not run for it yet.'
+    : ' Active contacts and BSP-reported conversations count each contact or conversation once over the whole month: they are known once the month has closed.';
 }
 
 /** "the day before", "the 7 days before" — a range's previous period by its length. */

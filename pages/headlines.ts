@@ -3,11 +3,15 @@
 // compared with, and the marks that say it is provisional. A headline is data; how it looks is the
 // templates' business.
 import { LABELS, SNAPSHOT_KEYS, STATS_IMPORT, type MetricKey } from '../metrics/registry.ts';
+import { conversationsLabel, PER_MESSAGE_PRICING_FROM, pricingRulesDuring } from '../metrics/pricing.ts';
 import type { DayRow, PeriodRow, Values } from '../metrics/report.ts';
-import { describeChange, type Change } from '../lib/words.ts';
+import { describeChange, formatDate, type Change } from '../lib/words.ts';
 
-/** A metric key, or the sum of inbound and outbound messages. */
-export type HeadlineKey = MetricKey | 'messages';
+/**
+ * A metric key, or a number made of keys: all messages (inbound + outbound), and template sends
+ * by outcome (delivered, pending: sent but neither delivered nor failed, METRICS.md §3a).
+ */
+export type HeadlineKey = MetricKey | 'messages' | 'templates_delivered' | 'templates_pending';
 
 /** Where a headline is shown: the cards on top of a site page, the tiles on top of a digest. */
 export type Surface = 'page' | 'digest';
@@ -20,14 +24,26 @@ export type Mark = 'utc' | 'late';
  * a period should lead with other numbers.
  */
 export const HEADLINES: ReadonlyArray<{ key: HeadlineKey; on: readonly Surface[] }> = [
+  // What a programme or finance person asks first: the bill (estimated), the templates
+  // delivered by category, and how template sends ended.
+  { key: 'billable_messages', on: ['page', 'digest'] },
+  { key: 'delivered_marketing', on: ['page', 'digest'] },
+  { key: 'delivered_utility', on: ['page', 'digest'] },
+  { key: 'delivered_authentication', on: ['page', 'digest'] },
+  { key: 'delivered_other', on: ['page'] },
+  { key: 'templates_delivered', on: ['page', 'digest'] },
+  { key: 'templates_failed', on: ['page', 'digest'] },
+  { key: 'templates_pending', on: ['page', 'digest'] },
+  // Reach. `conversations` is not a headline: since per-message pricing it counts only
+  // free-entry-point conversations, never the bill.
   { key: 'messages', on: ['digest'] },
   { key: 'active_contacts', on: ['page', 'digest'] },
   { key: 'new_contacts', on: ['page', 'digest'] },
+  { key: 'service_windows', on: ['page'] },
   { key: 'inbound_messages', on: ['page'] },
   { key: 'outbound_messages', on: ['page'] },
-  { key: 'conversations', on: ['page'] },
   { key: 'optins', on: ['page'] },
-  { key: 'flows_completed', on: ['page', 'digest'] },
+  { key: 'flows_completed', on: ['page'] },
   { key: 'error_messages', on: ['page'] },
 ];
 
@@ -43,6 +59,9 @@ export const DIGEST_TABLE: readonly HeadlineKey[] = [
   'flows_started',
   'flows_completed',
   'conversation_windows',
+  'service_windows',
+  'service_messages',
+  'utility_in_window',
   'conversations',
   'error_messages',
   'total_contacts',
@@ -59,6 +78,8 @@ export interface Headline {
   /** Null when the period is not compared, or this number cannot be (see Compared). */
   change: Change | null;
   marks: Mark[];
+  /** What the number is, when its label cannot say it all (the pricing rule of an estimate). */
+  note: string | null;
 }
 
 /** What a period's numbers are compared with (pages/comparison.ts decides and words it). */
@@ -69,23 +90,57 @@ export interface Compared {
   comparable: (key: MetricKey) => boolean;
 }
 
-const PARTS: Record<HeadlineKey, MetricKey[]> = Object.fromEntries(
-  Object.keys(LABELS).map((k) => [k, [k as MetricKey]]),
-) as Record<HeadlineKey, MetricKey[]>;
-PARTS.messages = ['inbound_messages', 'outbound_messages'];
+/** The keys a headline adds up, and those it takes away. */
+interface Parts {
+  plus: MetricKey[];
+  minus: MetricKey[];
+}
+const DELIVERED: MetricKey[] = ['delivered_marketing', 'delivered_utility', 'delivered_authentication', 'delivered_other'];
+const PARTS: Record<HeadlineKey, Parts> = {
+  ...(Object.fromEntries(Object.keys(LABELS).map((k) => [k, { plus: [k as MetricKey], minus: [] as MetricKey[] }])) as unknown as Record<MetricKey, Parts>),
+  messages: { plus: ['inbound_messages', 'outbound_messages'], minus: [] },
+  templates_delivered: { plus: DELIVERED, minus: [] },
+  templates_pending: { plus: ['templates_marketing', 'templates_utility', 'templates_authentication', 'templates_other'], minus: [...DELIVERED, 'templates_failed'] },
+};
+const partsOf = (key: HeadlineKey) => [...PARTS[key].plus, ...PARTS[key].minus];
 
-export function headlineLabel(key: HeadlineKey): string {
-  return key === 'messages' ? 'Messages (inbound + outbound)' : LABELS[key];
+const LABEL: Partial<Record<HeadlineKey, string>> = {
+  messages: 'Messages (inbound + outbound)',
+  templates_delivered: 'Templates delivered',
+  templates_pending: 'Templates pending (no final status yet)',
+};
+
+/** Inclusive local dates of the period a number is of. */
+export interface Span {
+  from: string;
+  to: string;
+}
+
+/** A headline's label; some depend on the days the period covers. */
+export function headlineLabel(key: HeadlineKey, span?: Span): string {
+  if (key === 'conversations' && span) return conversationsLabel(span.from, span.to);
+  return LABEL[key] ?? LABELS[key as MetricKey];
+}
+
+/** Which pricing rule an estimate of billable messages used over a period, in words. */
+export function billingRuleNote(span: Span): string {
+  const rules = pricingRulesDuring(span.from, span.to);
+  const before = span.from < PER_MESSAGE_PRICING_FROM ? ' Before 1 July 2025 WhatsApp billed 24-hour conversations: those days have no value.' : '';
+  if (rules.length === 0) return 'WhatsApp billed 24-hour conversations before 1 July 2025: no per-message estimate.';
+  if (rules.length === 1) return `Estimated: ${rules[0].words}.${before}`;
+  return `Estimated: ${rules.map((r, i) => `${i === 0 ? 'until' : 'from'} ${i === 0 ? formatDate(r.to!) : formatDate(r.from)}, ${r.words}`).join('; ')}.${before}`;
 }
 
 /** A headline's value in a period's values; unknown when any of its parts is. */
 export function headlineValue(values: Values | null | undefined, key: HeadlineKey): number | null {
   if (!values) return null;
   let sum = 0;
-  for (const k of PARTS[key]) {
-    const v = values[k];
-    if (v === null || v === undefined) return null;
-    sum += v;
+  for (const [keys, sign] of [[PARTS[key].plus, 1], [PARTS[key].minus, -1]] as const) {
+    for (const k of keys) {
+      const v = values[k];
+      if (v === null || v === undefined) return null;
+      sum += sign * v;
+    }
   }
   return sum;
 }
@@ -101,7 +156,7 @@ export function marksOf(key: HeadlineKey, row: DayRow | PeriodRow | undefined): 
   if (!row) return [];
   const provenance = 'provenance' in row && Object.keys(row.provenance ?? {}).length > 0 ? row.provenance : null;
   const set = new Set<Mark>();
-  for (const k of PARTS[key]) {
+  for (const k of partsOf(key)) {
     const p = provenance?.[k];
     if (p?.source === 'glific_stats' || (!provenance && row.utcDayImport && k in STATS_IMPORT)) set.add('utc');
     if (p?.late || (!provenance && row.lateSnapshot && isSnapshot(k))) set.add('late');
@@ -109,22 +164,29 @@ export function marksOf(key: HeadlineKey, row: DayRow | PeriodRow | undefined): 
   return (['utc', 'late'] as const).filter((m) => set.has(m));
 }
 
-/** One number of a period: value, what it is compared with, change, marks (from `markRow`). */
-export function figure(key: HeadlineKey, values: Values, compared: Compared | null, markRow?: DayRow | PeriodRow): Headline {
+/** The days a row covers. */
+export function spanOf(row: DayRow | PeriodRow): Span {
+  return 'date' in row ? { from: row.date, to: row.date } : { from: row.from, to: row.to };
+}
+
+/** One number of a period: value, what it is compared with, change, marks (from `markRow`), and the label and note for the period's days (`span`, default the mark row's). */
+export function figure(key: HeadlineKey, values: Values, compared: Compared | null, markRow?: DayRow | PeriodRow, span?: Span): Headline {
   const value = headlineValue(values, key);
-  const comparable = compared !== null && PARTS[key].every((k) => compared.comparable(k));
+  const days = span ?? (markRow ? spanOf(markRow) : undefined);
+  const comparable = compared !== null && partsOf(key).every((k) => compared.comparable(k));
   const previous = comparable ? headlineValue(compared.values, key) : null;
   return {
     key,
-    label: headlineLabel(key),
+    label: headlineLabel(key, days),
     value,
     previous,
     change: comparable ? describeChange(value, previous, compared.against) : null,
     marks: marksOf(key, markRow),
+    note: key === 'billable_messages' && days ? billingRuleNote(days) : null,
   };
 }
 
 /** The headlines a surface shows, in order. */
-export function headlines(surface: Surface, values: Values, compared: Compared | null, markRow?: DayRow | PeriodRow): Headline[] {
-  return HEADLINES.filter((h) => h.on.includes(surface)).map((h) => figure(h.key, values, compared, markRow));
+export function headlines(surface: Surface, values: Values, compared: Compared | null, markRow?: DayRow | PeriodRow, span?: Span): Headline[] {
+  return HEADLINES.filter((h) => h.on.includes(surface)).map((h) => figure(h.key, values, compared, markRow, span));
 }

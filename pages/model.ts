@@ -28,6 +28,8 @@ export interface HeadlineCard {
   value: Shown;
   change: Change | null;
   marks: string[];
+  /** What the number is, when its label cannot say it all (the pricing rule of an estimate). */
+  note: string | null;
 }
 
 export interface ValueRow {

@@ -13,7 +13,7 @@ import { relativeHref, safeBookmarks, sitePaths } from './links.ts';
 import type { ArchiveMonth, OrgIndexPage, Summary } from './model.ts';
 
 /** Charts also drawn over 90 days on an org's index. */
-const NINETY_DAY_CHARTS = new Set(['contacts-daily', 'messages-daily', 'conversations-daily', 'flows-daily']);
+const NINETY_DAY_CHARTS = new Set(['templates-delivered-daily', 'contacts-daily', 'messages-daily', 'service-windows-daily', 'flows-daily']);
 
 const DATA_FILES: Array<[string, string]> = [
   ['daily.csv', 'Daily values (CSV)'],

@@ -74,7 +74,7 @@ export function crumbsFor(report: OrgReport, path: string): NavLink[] {
 }
 
 function card(h: Headline): HeadlineCard {
-  return { key: h.key, label: h.label, value: showCount(h.value), change: h.change, marks: h.marks.map((m) => MARK_WORDS[m]) };
+  return { key: h.key, label: h.label, value: showCount(h.value), change: h.change, marks: h.marks.map((m) => MARK_WORDS[m]), note: h.note };
 }
 
 /** The period's own row: a day's, or a month's or range's as stored, or derived from its days. */
@@ -111,7 +111,7 @@ export function periodSummary(report: OrgReport, f: PeriodFigures, o: { heading:
     heading: o.heading,
     link: o.link,
     // Per-value marks on days; a month or range says it in its notices.
-    headlines: headlines('page', f.row.values, f.comparison.compared, day).map(card),
+    headlines: headlines('page', f.row.values, f.comparison.compared, day, f.period).map(card),
     compareNote: f.comparison.note,
     notices: !o.withNotices ? [] : day ? dayNotices(report, day, f.closed) : periodNotices(report, f.row as PeriodRow, f.period.kind === 'month' ? 'month' : 'period'),
   };
@@ -121,7 +121,7 @@ function valueRows(f: PeriodFigures): ValueRow[] {
   const day = f.period.kind === 'day' ? (f.row as DayRow) : undefined;
   const cmp = f.comparison.compared;
   const rows: ValueRow[] = DAILY_KEYS.map((k) => {
-    const h = figure(k, f.row.values, cmp, day);
+    const h = figure(k, f.row.values, cmp, day, f.period);
     return { label: h.label, value: showCount(h.value), previous: h.change ? showCount(h.previous) : null, change: h.change, notes: h.marks.map((m) => MARK_WORDS[m]) };
   });
   rows.push({ label: 'Most active hour (local time)', value: showHour(f.row.mostActiveHour), previous: cmp ? showHour(f.comparison.mostActiveHour) : null, change: null, notes: [] });

@@ -73,7 +73,7 @@ describe('chart specs', () => {
 
   it('covers the charts the Glific Analytics page promises', () => {
     const ids = chartsForPeriod(big, periods[1]).map((c) => c.id);
-    for (const id of ['contacts-daily', 'conversations-daily', 'messages-daily', 'optins-daily', 'opt-status', 'contact-status', 'flows-daily', 'flow-completion', 'contacts-in-flows', 'active-hour', 'hour-weekday', 'monthly-conversations']) {
+    for (const id of ['templates-delivered-daily', 'templates-outcome-daily', 'service-windows-daily', 'contacts-daily', 'conversations-daily', 'messages-daily', 'optins-daily', 'opt-status', 'contact-status', 'flows-daily', 'flow-completion', 'contacts-in-flows', 'active-hour', 'hour-weekday', 'monthly-conversations']) {
       expect(ids).toContain(id);
     }
   });
@@ -97,6 +97,33 @@ describe('chart specs', () => {
     expect(c['contacts-daily'].table.rows).toContainEqual(['2025-03-01', 100, 40]);
   });
 
+  it('show delivered templates by category, template outcomes and service windows per day', async () => {
+    const day = (date: string, v: Record<string, number | null>) => ({ date, values: v, mostActiveHour: null, provenance: {}, utcDayImport: false, lateSnapshot: false });
+    const r: OrgReport = {
+      ...tinyReport(),
+      days: [
+        day('2026-10-01', { templates_marketing: 40, templates_utility: 100, templates_authentication: 5, templates_other: 2, delivered_marketing: 30, delivered_utility: 90, delivered_authentication: 5, delivered_other: 1, templates_failed: 8, service_windows: 12 }),
+        day('2026-10-02', { templates_marketing: 10, templates_utility: 0, templates_authentication: 0, templates_other: 0, delivered_marketing: 10, delivered_utility: 0, delivered_authentication: 0, delivered_other: 0, templates_failed: 0, service_windows: 3 }),
+        day('2026-10-03', { templates_marketing: null, delivered_marketing: null, service_windows: null }),
+      ],
+      months: [],
+      hourly: [],
+    };
+    const c = byId(chartsForPeriod(r, { kind: 'range', from: '2026-10-01', to: '2026-10-03' }));
+    expect(c['templates-delivered-daily'].description).toBe('1 October 2026 to 3 October 2026: delivered templates by category: 40 marketing, 90 utility, 5 authentication, 1 other (1 day not known).');
+    expect(c['templates-delivered-daily'].table.rows).toEqual([['2026-10-01', 30, 90, 5, 1], ['2026-10-02', 10, 0, 0, 0], ['2026-10-03', null, null, null, null]]);
+    expect(c['templates-outcome-daily'].description).toBe('1 October 2026 to 3 October 2026: of the template messages sent, 136 were delivered, 8 failed and 13 have no final status (1 day not known).');
+    expect(c['templates-outcome-daily'].table.rows[0]).toEqual(['2026-10-01', 126, 8, 13]);
+    expect(c['templates-outcome-daily'].table.rows[2]).toEqual(['2026-10-03', null, null, null]);
+    expect(c['service-windows-daily'].description).toContain('contacts opened 15 customer-service windows');
+    // the BSP's conversations are free-entry-point ones since per-message pricing, never "billed"
+    expect(c['conversations-daily'].spec).toMatchObject({ encoding: { color: { scale: { domain: ['Free-entry-point conversations', '24-hour windows'] } } } });
+    for (const id of ['templates-delivered-daily', 'templates-outcome-daily']) {
+      expect(() => compile(c[id].spec)).not.toThrow();
+      expect(size(await renderSvg(c[id])).width).toBeGreaterThan(100);
+    }
+  });
+
   it('say "not known" for unknown values and never turn them into zero', () => {
     const r = tinyReport();
     const c = byId(chartsForPeriod(r, { kind: 'day', from: '2025-03-03', to: '2025-03-03' }));
@@ -110,7 +137,7 @@ describe('chart specs', () => {
 
   it('escape hostile text inside the SVG (vega XML-escapes, we check)', async () => {
     const r = tinyReport();
-    const chart = chartsForPeriod(r, { kind: 'range', from: '2025-03-01', to: '2025-03-02' })[0];
+    const chart = chartsForPeriod(r, { kind: 'range', from: '2025-03-01', to: '2025-03-02' }).find((c) => c.id === 'contacts-daily')!;
     const hostile = '<script>alert(1)</script> "Org" & co';
     const spec = structuredClone(chart.spec) as unknown as Record<string, unknown>;
     spec.title = hostile;
@@ -126,7 +153,7 @@ describe('chart specs', () => {
   });
 
   it('has a dark variant and an adaptive (currentColor) variant', async () => {
-    const chart = chartsForPeriod(tinyReport(), { kind: 'range', from: '2025-03-01', to: '2025-03-02' })[0];
+    const chart = chartsForPeriod(tinyReport(), { kind: 'range', from: '2025-03-01', to: '2025-03-02' }).find((c) => c.id === 'contacts-daily')!;
     const light = await renderSvg(chart);
     const dark = await renderSvg(chart, { dark: true });
     const adaptive = await renderSvg(chart, { adaptive: true, withTitle: false, width: 300 });

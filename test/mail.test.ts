@@ -171,7 +171,9 @@ describe('digest message', () => {
     expect(text).toContain('Outbound messages: 500 (previous 600; down 100 (16.7%))');
     expect(text).toContain('Most active hour: 09:00–10:00 (Asia/Kolkata)');
     // unknown is a dash, never 0
-    expect(text).toContain('Conversations (billed by the BSP): — (previous —; no comparison)');
+    expect(text).toContain('Free-entry-point conversations: — (previous —; no comparison)');
+    // the bill leads, estimated, with the rule of the day; not known is a dash
+    expect(text).toMatch(/^Billable messages \(estimated\): — \(.*\)\n  Estimated: delivered marketing and authentication templates, and utility templates sent outside a customer-service window\.$/m);
     expect(text).toContain('Full report: https://reports.example.org/acme/daily/2026-03-01.html');
     expect(text).toContain('Data up to 2026-03-02 00:00 Asia/Kolkata');
     expect(text).toMatch(/Total contacts \*: 1,009/);
@@ -187,7 +189,7 @@ describe('digest message', () => {
     expect(html).toContain('Acme &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Sons');
     expect(html).toContain('1,234');
     expect(html).toContain('▲ +134 (+12.2%)');
-    expect(html).toMatch(/Conversations \(billed by the BSP\)<\/td>\s*<td[^>]*><strong>—<\/strong>/);
+    expect(html).toMatch(/Free-entry-point conversations<\/td>\s*<td[^>]*><strong>—<\/strong>/);
     expect(html).toContain('href="https://reports.example.org/acme/daily/2026-03-01.html"');
     expect(html).toMatch(/<meta name="color-scheme" content="light dark">/);
     expect(html).toMatch(/@media \(prefers-color-scheme: dark\)/);
@@ -223,7 +225,7 @@ describe('digest numbers', () => {
   it('words the summary line with the same changes, spelled out', () => {
     const d = buildDigest(fixture(), 'daily', '2026-03-01', SITE);
     expect(d.summary).toBe('1,234 messages (up 134 (12.2%)), 56 active contacts (up 6 (12%)), most active hour 09:00–10:00.');
-    expect(d.tiles.map((t) => t.key)).toEqual(['messages', 'active_contacts', 'new_contacts', 'flows_completed']);
+    expect(d.tiles.map((t) => t.key)).toEqual(['billable_messages', 'delivered_marketing', 'delivered_utility', 'delivered_authentication', 'templates_delivered', 'templates_failed', 'templates_pending', 'messages', 'active_contacts', 'new_contacts']);
   });
 
   it('says when it is sent late, and when it was due, in the org zone', () => {

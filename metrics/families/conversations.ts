@@ -19,7 +19,7 @@ export const conversations = defineFamily({
   source: 'messages_conversations',
   periods: true,
   keys: {
-    conversations: { kind: 'distinct', label: 'Conversations (billed by the BSP)', stats: 'conversations' },
+    conversations: { kind: 'distinct', label: 'Conversations reported by the BSP', stats: 'conversations' },
   },
   async run({ glific, scope, periods }) {
     // The table has no inserted_at index: bound the primary key instead (extract/id-floor.ts).

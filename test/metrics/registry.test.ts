@@ -47,7 +47,7 @@ describe('derived lists', () => {
 
   it('labels every key, each differently', () => {
     expect(LABELS.hsm_messages).toBe('HSM (template) messages');
-    expect(LABELS.conversations).toBe('Conversations (billed by the BSP)');
+    expect(LABELS.conversations).toBe('Conversations reported by the BSP');
     expect(LABELS.conversation_windows).toBe('Conversations (24-hour windows)');
     for (const k of DAILY_KEYS) expect(LABELS[k], k).toMatch(/\S/);
     expect(new Set(Object.values(LABELS)).size).toBe(DAILY_KEYS.length);

@@ -12,7 +12,7 @@ describe('the org index', () => {
   it('leads with the latest closed day against the day before, and the month to date', () => {
     const { page } = buildOrgIndex(report(), { now: NOW, dataFiles: ['daily.csv'] });
     expect(page.latestDay).toMatchObject({ heading: 'Latest closed day: 20 January 2025', compareNote: 'Changes are against the day before, 19 January 2025.' });
-    expect(page.latestDay!.headlines.map((h) => h.key)).toEqual(['active_contacts', 'new_contacts', 'inbound_messages', 'outbound_messages', 'conversations', 'optins', 'flows_completed', 'error_messages']);
+    expect(page.latestDay!.headlines.map((h) => h.key)).toEqual(['billable_messages', 'delivered_marketing', 'delivered_utility', 'delivered_authentication', 'delivered_other', 'templates_delivered', 'templates_failed', 'templates_pending', 'active_contacts', 'new_contacts', 'service_windows', 'inbound_messages', 'outbound_messages', 'optins', 'flows_completed', 'error_messages']);
     expect(page.month).toMatchObject({ heading: 'Month to date: January 2025 so far', link: { href: 'monthly/2025-01.html' } });
     // The fixture's month has its distinct counts, so nothing more is said.
     expect(page.month!.compareNote).toBe('No figures for December 2024 to compare with.');

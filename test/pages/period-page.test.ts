@@ -49,7 +49,7 @@ describe('a range of any dates', () => {
   it('is compared with the 7 days before it', () => {
     expect(page.compared).toBe(true);
     expect(page.summary.compareNote).toBe(
-      'Changes are against the 7 days before, 1 March 2026 to 7 March 2026. Active contacts and billed conversations count each contact or conversation once over a whole range: they are known only for a range computed as such, and compared only with another.',
+      'Changes are against the 7 days before, 1 March 2026 to 7 March 2026. Active contacts and BSP-reported conversations count each contact or conversation once over a whole range: they are known only for a range computed as such, and compared only with another.',
     );
     expect(card(page, 'Inbound messages').change).toMatchObject({ direction: 'up', arrow: '▲', text: '+70 (+100%)', words: 'up 70 (100%) from 1 March 2026 to 7 March 2026' });
     // 114 against 107 at the end of 7 March.
