@@ -122,6 +122,7 @@ async function commandRun(req: RunRequest & { json: boolean }, { config, io, log
         publishSite: publishStep(config, runLog, now),
         sendDigests: digestStep(config, runLog, now, ctx),
         claims: waitingClaims(locks, runLog),
+        rateCard: config.rateCard,
       }, plan);
     } finally {
       bar?.done();

@@ -69,7 +69,7 @@ export async function commandSchedule(opts: ReturnType<typeof parse>, config: Co
       site: opts.site,
       email: opts.email,
       tickSeconds: config.tickSeconds,
-      runDeps: (at) => ({ outputDir: config.outputDir, publishSite: publishStep(config, log, at), sendDigests: digestStep(config, log, at, ctx) }),
+      runDeps: (at) => ({ outputDir: config.outputDir, publishSite: publishStep(config, log, at), sendDigests: digestStep(config, log, at, ctx), rateCard: config.rateCard }),
     });
     log('schedule.config', { daily: cfg.daily.expr, monthly: cfg.monthly.expr, catchupDays: cfg.catchupDays, once: opts.once, now: opts.now?.toISOString() });
 

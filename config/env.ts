@@ -14,6 +14,7 @@ import { UsageError } from './errors.ts';
 import { isIanaZone } from '../lib/calendar.ts';
 import { DEFAULT_DAILY_CRON, DEFAULT_MONTHLY_CRON, parseCron, type CronSchedule } from './cron.ts';
 import { smtpSettings } from './smtp.ts';
+import { readRateCard, type RateCard } from './rate-card.ts';
 
 export interface Config {
   glificDatabaseUrl: string | undefined;
@@ -34,6 +35,8 @@ export interface Config {
   sessionSecret: string | undefined;
   /** Addresses of the reverse proxies whose X-Forwarded-* serve believes (IPs, CIDRs, `loopback`). */
   trustProxy: string[];
+  /** Prices per message category for the estimated cost; null: no money is shown anywhere. */
+  rateCard: RateCard | null;
 }
 
 export interface Variable<K extends keyof Config = keyof Config> {
@@ -195,6 +198,12 @@ const DEFINITIONS: { [K in keyof Config]: Variable<K> } = {
       }
       return list;
     },
+  },
+  rateCard: {
+    name: 'REPORTS_RATE_CARD',
+    meaning: 'a CSV file of WhatsApp prices per message category (`category,currency,price,from`; see docs/INTERFACE.md); pages and digests then show an estimated cost next to billable messages. A malformed file stops the program (exit 2) naming the line',
+    default: 'unset: no money is shown',
+    read: (raw, { cwd }) => (raw && raw.trim() ? readRateCard(path.resolve(cwd, raw.trim())) : null),
   },
 };
 

@@ -53,6 +53,7 @@ export async function runDemoJobs(ctx: Context, config: Config, io: CliIo, log: 
     fallbackZone: config.timezoneFallback,
     publishSite: publishStep(config, log, now),
     sendDigests: digestStep(config, log, now, ctx),
+    rateCard: config.rateCard,
   };
   const jobs: RunRequest[] = [
     { job: 'range', from: addDays(opts.lastDay, -(opts.days - 1)), to: opts.lastDay, email: false },

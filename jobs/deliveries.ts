@@ -8,6 +8,7 @@ import type { Db } from '../db/connect.ts';
 import type { GlificOrg } from '../extract/orgs.ts';
 import type { Log } from '../lib/log.ts';
 import type { OrgReport } from '../metrics/report.ts';
+import type { RateCard } from '../config/rate-card.ts';
 import { readOrgReport } from '../store/read.ts';
 import { deliveringRuns, markDelivering, markFailed, markSucceeded, type LedgerRun, type RunKey, type RunLocks } from '../store/runs.ts';
 import type { PublishStep, RunPeriod } from './run.ts';
@@ -26,6 +27,8 @@ export interface OwedDeliveryDeps {
   giveUpBefore: Date;
   sendDigests: PublishStep;
   shouldStop?: () => boolean;
+  /** The operator's prices for an estimated cost in digests (REPORTS_RATE_CARD). */
+  rateCard?: RateCard | null;
 }
 
 export interface OwedDeliveries {
@@ -80,7 +83,7 @@ export async function deliverOwed(deps: OwedDeliveryDeps): Promise<OwedDeliverie
       const runs = taken.filter((r) => live.has(r.id));
       if (!runs.length) continue;
       const reports: OrgReport[] = [];
-      for (const r of runs) reports.push(await readOrgReport(deps.store, r.orgId, deps.now));
+      for (const r of runs) reports.push({ ...(await readOrgReport(deps.store, r.orgId, deps.now)), rateCard: deps.rateCard ?? null });
       const periods = new Map<string, RunPeriod>(
         runs.map((r, i) => [reports[i].org.shortcode, { from: r.from, to: r.to, lateSince: r.late && r.dueAt ? r.dueAt.toISOString() : undefined }]),
       );

@@ -9,6 +9,7 @@ import { computeMetrics, type OrgComputation } from '../metrics/compute.ts';
 import type { PeriodSpec } from '../metrics/distinct.sql.ts';
 import { addDays, addMonths, isValidDay, isValidMonth, localDay, firstOfMonth, lastOfMonth, monthOf, monthsInside } from '../lib/calendar.ts';
 import type { OrgReport } from '../metrics/report.ts';
+import type { RateCard } from '../config/rate-card.ts';
 import { chainStore } from '../store/chains.ts';
 import { readOrgReport } from '../store/read.ts';
 import { writeOrgComputation } from '../store/write.ts';
@@ -80,6 +81,8 @@ export interface RunDeps {
   claims?: RunClaims;
   /** Asked between stages: true once the process has been told to stop (SIGTERM). */
   shouldStop?: () => boolean;
+  /** The operator's prices for an estimated cost on pages and digests (REPORTS_RATE_CARD). */
+  rateCard?: RateCard | null;
 }
 
 /**
@@ -293,7 +296,7 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
 
   const summary: RunSummary = { job: req.job, trigger, startedAt, finishedAt: '', orgs: [...outcomes.values()], exitCode: 0 };
   const reports: OrgReport[] = [];
-  for (const org of succeeded) reports.push(await readOrgReport(deps.store, org.id, deps.now));
+  for (const org of succeeded) reports.push({ ...(await readOrgReport(deps.store, org.id, deps.now)), rateCard: deps.rateCard ?? null });
   // The data files are always written; when the site is published they are part of it (the
   // publisher writes them into the new site), so they are not written twice.
   const publishing = req.site !== false && !!deps.publishSite;

@@ -32,7 +32,7 @@ export interface SchedulerDeps {
   config: ScheduleConfig;
   fallbackZone: string;
   /** The rest of a run's dependencies (output dir, site and digest steps) for a run at `now`. */
-  runDeps: (now: Date) => Pick<RunDeps, 'outputDir' | 'publishSite' | 'sendDigests'>;
+  runDeps: (now: Date) => Pick<RunDeps, 'outputDir' | 'publishSite' | 'sendDigests' | 'rateCard'>;
   site?: boolean;
   email?: boolean;
   /** How often to tick and beat, in seconds (a divisor of 60); default 60. */
@@ -113,9 +113,11 @@ export class Scheduler {
     // Digests earlier runs still owe, from the store: nothing is computed again for them.
     if (deps.email !== false) {
       const deliveryNow = deps.now();
-      const step = deps.runDeps(deliveryNow).sendDigests;
+      const runDeps = deps.runDeps(deliveryNow);
+      const step = runDeps.sendDigests;
       if (step) {
         result.deliveries = await deliverOwed({
+          rateCard: runDeps.rateCard,
           store: deps.store,
           log: deps.log,
           now: deliveryNow,

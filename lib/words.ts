@@ -50,6 +50,13 @@ export function showCount(v: number | null | undefined): Shown {
   return known(v) ? { text: INT.format(v), unknown: false } : UNKNOWN;
 }
 
+/** An amount of money given in millionths of the currency unit: 'INR 1,234.56'. */
+export function showMoney(micros: number | null | undefined, currency: string): Shown {
+  if (!known(micros)) return UNKNOWN;
+  const f = new Intl.NumberFormat('en-US', { style: 'currency', currency, currencyDisplay: 'code' });
+  return { text: f.format(micros / 1_000_000).replace(/\u00a0/g, ' '), unknown: false };
+}
+
 export function showHour(h: number | null | undefined): Shown {
   return known(h) ? { text: formatHour(h), unknown: false } : UNKNOWN;
 }

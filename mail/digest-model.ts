@@ -3,8 +3,8 @@
 // HTML and text renderings are both made from this, so they always carry the same numbers.
 import { dayPeriod, monthPeriod, previousPeriod as periodBefore } from '../metrics/period.ts';
 import type { DayRow, OrgReport, PeriodRow } from '../metrics/report.ts';
-import { DASH, describeChange, formatDate, formatMonth, showCount, showHour, type Change } from '../lib/words.ts';
-import { DIGEST_TABLE, figure, headlines, type HeadlineKey, type Headline as Figure, type Mark } from '../pages/headlines.ts';
+import { DASH, describeChange, formatDate, formatMonth, showCount, showHour, showMoney, type Change } from '../lib/words.ts';
+import { costFigure, DIGEST_TABLE, figure, headlines, spanOf, type HeadlineKey, type Headline as Figure, type Mark } from '../pages/headlines.ts';
 import { comparisonOf } from '../pages/comparison.ts';
 import { reportIndex } from '../pages/report-index.ts';
 import { digestErrors, type DigestErrors } from './digest-errors.ts';
@@ -17,7 +17,7 @@ export type ProvisionalMark = Mark;
 
 /** A number as a digest shows it (pages/headlines.ts chooses which, and words the change). */
 export interface Headline {
-  key: HeadlineKey;
+  key: HeadlineKey | 'estimated_cost';
   label: string;
   value: number | null;
   previous: number | null;
@@ -138,6 +138,15 @@ export function buildDigest(report: OrgReport, kind: DigestKind, period: string,
   const against = comparison.compared?.against ?? (kind === 'daily' ? formatDate(comparison.period.key) : formatMonth(comparison.period.key));
 
   const tiles = headlines('digest', row.values, comparison.compared, row).map((f) => shown(f, against));
+  // The estimated cost goes right after billable messages, only when the operator gave a rate card.
+  const cost = costFigure(report, spanOf(row));
+  if (cost) {
+    const money = showMoney(cost.cost.micros, cost.cost.currency);
+    tiles.splice(tiles.findIndex((t) => t.key === 'billable_messages') + 1, 0, {
+      key: 'estimated_cost', label: cost.label, value: null, previous: null, valueText: money.text, previousText: showCount(null).text,
+      change: describeChange(null, null, against), marks: [], markText: '', note: cost.note,
+    });
+  }
   const rows = DIGEST_TABLE.map((k) => shown(figure(k, row.values, comparison.compared, row), against));
   const hasUtcImport = rows.some((r) => r.marks.includes('utc')) || row.utcDayImport;
   const hasLateSnapshot = rows.some((r) => r.marks.includes('late')) || row.lateSnapshot;

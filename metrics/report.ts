@@ -1,5 +1,6 @@
 // The shape in which computed numbers leave the results store: what the CSV/JSON exports, the
 // site and the digests are built from. Plain data, no database handles.
+import type { RateCard } from '../config/rate-card.ts';
 import type { MetricKey } from './registry.ts';
 import type { OrgInfo } from '../extract/orgs.ts';
 
@@ -82,4 +83,6 @@ export interface OrgReport {
    * error_messages is known and was stored with its codes. Absent: none is known.
    */
   errorCodes?: DayErrorCodes[];
+  /** The operator's prices (REPORTS_RATE_CARD), for an estimated cost; absent or null: no money is shown. */
+  rateCard?: RateCard | null;
 }

@@ -4,7 +4,9 @@
 // templates' business.
 import { LABELS, SNAPSHOT_KEYS, STATS_IMPORT, type MetricKey } from '../metrics/registry.ts';
 import { conversationsLabel, PER_MESSAGE_PRICING_FROM, pricingRulesDuring } from '../metrics/pricing.ts';
-import type { DayRow, PeriodRow, Values } from '../metrics/report.ts';
+import type { DayRow, OrgReport, PeriodRow, Values } from '../metrics/report.ts';
+import { periodCost, type Cost } from '../metrics/cost.ts';
+import path from 'node:path';
 import { describeChange, formatDate, type Change } from '../lib/words.ts';
 
 /**
@@ -183,6 +185,21 @@ export function figure(key: HeadlineKey, values: Values, compared: Compared | nu
     change: comparable ? describeChange(value, previous, compared.against) : null,
     marks: marksOf(key, markRow),
     note: key === 'billable_messages' && days ? billingRuleNote(days) : null,
+  };
+}
+
+/**
+ * The estimated cost of a period's billable messages at the operator's rate card, or null when no
+ * card is set (then no money is shown anywhere) or the period has no billable estimate.
+ */
+export function costFigure(report: OrgReport, span: Span): { label: string; cost: Cost; note: string } | null {
+  if (!report.rateCard) return null;
+  const cost = periodCost(report.rateCard, report.days.filter((d) => d.date >= span.from && d.date <= span.to));
+  if (!cost) return null;
+  return {
+    label: 'Estimated cost',
+    cost,
+    note: `Billable messages at the prices of the rate card ${path.basename(report.rateCard.file)}, in ${cost.currency}; an upper bound, not an invoice.`,
   };
 }
 

@@ -23,7 +23,7 @@ export interface ChartBlock {
 
 /** A headline card (pages/headlines.ts chooses which): value, change, provenance marks in words. */
 export interface HeadlineCard {
-  key: HeadlineKey;
+  key: HeadlineKey | 'estimated_cost';
   label: string;
   value: Shown;
   change: Change | null;

@@ -12,8 +12,8 @@ import { dayPeriod, monthPeriod, periodRow, rangePeriod, type PeriodRef } from '
 import type { DayRow, OrgReport, PeriodRow } from '../metrics/report.ts';
 import { chartsForPeriod } from '../charts/catalog.ts';
 import { addDays, daysBetween, firstOfMonth, isValidDay, lastOfMonth, localDateTime, monthOf } from '../lib/calendar.ts';
-import { formatDate, formatMonth, formatSpan, showCount, showHour } from '../lib/words.ts';
-import { figure, headlines, type Headline } from './headlines.ts';
+import { formatDate, formatMonth, formatSpan, showCount, showHour, showMoney } from '../lib/words.ts';
+import { costFigure, figure, headlines, type Headline, type Span } from './headlines.ts';
 import { comparisonOf, type PeriodComparison } from './comparison.ts';
 import { chartBlocks } from './chart-blocks.ts';
 import { cutoffText, dayNotices, MARK_WORDS, periodNotices, zoneNotices } from './notices.ts';
@@ -77,6 +77,15 @@ function card(h: Headline): HeadlineCard {
   return { key: h.key, label: h.label, value: showCount(h.value), change: h.change, marks: h.marks.map((m) => MARK_WORDS[m]), note: h.note };
 }
 
+/** The estimated cost, right after billable messages, when the operator gave a rate card. */
+function withCost(report: OrgReport, span: Span, cards: HeadlineCard[]): HeadlineCard[] {
+  const c = costFigure(report, span);
+  if (!c) return cards;
+  const at = cards.findIndex((h) => h.key === 'billable_messages') + 1;
+  const cost: HeadlineCard = { key: 'estimated_cost', label: c.label, value: showMoney(c.cost.micros, c.cost.currency), change: null, marks: [], note: c.note };
+  return [...cards.slice(0, at), cost, ...cards.slice(at)];
+}
+
 /** The period's own row: a day's, or a month's or range's as stored, or derived from its days. */
 function rowOf(report: OrgReport, index: ReportIndex, p: PeriodRef, today: string): DayRow | PeriodRow {
   if (p.kind === 'day') {
@@ -111,7 +120,7 @@ export function periodSummary(report: OrgReport, f: PeriodFigures, o: { heading:
     heading: o.heading,
     link: o.link,
     // Per-value marks on days; a month or range says it in its notices.
-    headlines: headlines('page', f.row.values, f.comparison.compared, day, f.period).map(card),
+    headlines: withCost(report, f.period, headlines('page', f.row.values, f.comparison.compared, day, f.period).map(card)),
     compareNote: f.comparison.note,
     notices: !o.withNotices ? [] : day ? dayNotices(report, day, f.closed) : periodNotices(report, f.row as PeriodRow, f.period.kind === 'month' ? 'month' : 'period'),
   };

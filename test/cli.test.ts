@@ -71,6 +71,20 @@ describe('glific-reports run', () => {
     expect(r.stderr).not.toContain('secretpw');
   });
 
+  it('a malformed rate card: exit 2 naming the file and line, nothing written', async () => {
+    const card = path.join(out, '..', `rates-${path.basename(out)}.csv`);
+    fs.writeFileSync(card, 'category,currency,price,from\nmarketing,INR,0.86,2025-07-01\nutility,INR,cheap,2025-07-01\n');
+    try {
+      const r = await cli(['run', 'daily', '--date', '2026-03-02'], { ...env, REPORTS_RATE_CARD: card });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`glific-reports: REPORTS_RATE_CARD ${card} line 3: price "cheap" must be a decimal number such as 0.8631 (at most 6 decimals, no currency sign)\n`);
+      expect(await storeExists()).toBe(false);
+      expect(fs.readdirSync(out)).toEqual([]);
+    } finally {
+      fs.rmSync(card, { force: true });
+    }
+  });
+
   it('a bad configuration value: exit 2', async () => {
     const r = await cli(['run', 'daily'], { ...env, REPORTS_CATCHUP_DAYS: 'soon' });
     expect(r.code).toBe(2);
