@@ -182,9 +182,9 @@ describe('hostile organization data', () => {
 
   it('puts charts with title, description and data table on the pages', () => {
     const html = read('hostile/daily/2025-01-10.html');
-    expect((html.match(/<figure class="chart"/g) ?? []).length).toBe(8);
-    expect((html.match(/<svg /g) ?? []).length).toBe(8);
-    expect((html.match(/<details>/g) ?? []).length).toBe(8);
+    expect((html.match(/<figure class="chart"/g) ?? []).length).toBe(11);
+    expect((html.match(/<svg /g) ?? []).length).toBe(11);
+    expect((html.match(/<details>/g) ?? []).length).toBe(11);
     expect(html).toContain('Messages by hour of the day');
     const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
