@@ -171,7 +171,7 @@ export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<M
   const out = new Map<number, OrgComputation>();
   for (const w of scope.windows) {
     const days = eachDate(w.from, w.to).map((day): ComputedDay => ({ day, values: {}, imported: {}, dayEnd: null }));
-    out.set(w.orgId, { window: w, days, periods: [], tables: { hourly: [], errors: [] }, countableFrom: countableFrom(heldBy.get(w.orgId), localDay(req.now, w.tz)) });
+    out.set(w.orgId, { window: w, days, periods: [], tables: { hourly: [], errors: [], idSets: [] }, countableFrom: countableFrom(heldBy.get(w.orgId), localDay(req.now, w.tz)) });
   }
   for (const spec of req.periods) out.get(spec.orgId)?.periods.push({ spec, values: {} });
 

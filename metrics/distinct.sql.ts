@@ -1,6 +1,7 @@
 // Distinct counts (METRICS.md §3, §6) per day and, for months and ranges, distinct over the
 // whole period — never a sum of the days. Used by the active_contacts and conversations families.
 import { SCOPE_CTES } from '../extract/windows.ts';
+import type { FamilyOutput, FamilyRow, IdSetRow } from './family.ts';
 
 export interface PeriodSpec {
   orgId: number;
@@ -18,6 +19,22 @@ export function periodBindings(periods: PeriodSpec[]) {
 }
 
 /**
+ * Move the day rows' id arrays (column `ids`) into the family's `idSets` side table. node-pg
+ * returns bigint arrays as strings: integer ids become numbers, text ids stay text.
+ */
+export function takeIdSets(output: { columns: readonly string[]; rows: FamilyRow[] }, key: string, ids: 'int' | 'text'): FamilyOutput {
+  const idSets: IdSetRow[] = [];
+  for (const r of output.rows) {
+    if (r.period === null || r.period === undefined) {
+      const list = (r.ids as Array<string | number>) ?? [];
+      idSets.push({ org_id: Number(r.org_id), day: r.day as string, key, ids: ids === 'int' ? list.map(Number) : list.map(String) });
+    }
+    delete r.ids;
+  }
+  return { columns: output.columns.filter((c) => c !== 'ids'), rows: output.rows, tables: { idSets } };
+}
+
+/**
  * `pairs(org_id, day, item)` is distinct per day; the query counts items per day (rows with
  * `day`) and per requested period (rows with `period`, the index into the periods bound by
  * periodBindings), in a column named `key`.
@@ -31,10 +48,10 @@ export function countPairs(pairsSql: string, key: string): string {
         FROM unnest(CAST(:p_orgs AS bigint[]), CAST(:p_froms AS date[]), CAST(:p_tos AS date[]))
              WITH ORDINALITY AS p(org_id, d_from, d_to, ord)
     )
-    SELECT org_id, day, NULL::int AS period, count(*) AS ${key} FROM pairs GROUP BY org_id, day
+    SELECT org_id, day, NULL::int AS period, count(*) AS ${key}, array_agg(item) AS ids FROM pairs GROUP BY org_id, day
     UNION ALL
     -- DISTINCT then count: PostgreSQL hashes a DISTINCT, while count(DISTINCT …) sorts each group
-    SELECT org_id, NULL::date, period, count(*)
+    SELECT org_id, NULL::date, period, count(*), NULL
       FROM (SELECT DISTINCT p.org_id, periods.period, p.item
               FROM pairs p JOIN periods ON periods.org_id = p.org_id AND p.day BETWEEN periods.d_from AND periods.d_to) AS per_period
      GROUP BY org_id, period`;

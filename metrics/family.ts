@@ -56,6 +56,16 @@ export interface SideTables {
   hourly: HourRow[];
   /** error_messages per local day and error code (METRICS.md §3b). */
   errors: ErrorCodeRow[];
+  /** The ids behind a distinct key's day value, for unions over any range (lib/id-sets.ts). */
+  idSets: IdSetRow[];
+}
+
+export interface IdSetRow {
+  org_id: number;
+  day: string;
+  key: string;
+  /** Integer ids (contact ids) or text ids (BSP conversation ids). */
+  ids: number[] | string[];
 }
 
 export interface HourRow {

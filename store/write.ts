@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import { DEFINITION_VERSION, DAILY_KEYS, SOURCE_OF, kindOf } from '../metrics/registry.ts';
 import { countable, type OrgComputation } from '../metrics/compute.ts';
+import { distinctOverRange, SET_KEYS, writeDaySets } from './id-sets.ts';
 
 /** A snapshot captured more than this long after its day ended is marked late (METRICS.md §3). */
 export const LATE_SNAPSHOT_MS = 24 * 3600 * 1000;
@@ -81,8 +82,13 @@ export async function writeOrgComputation(trx: Knex.Transaction, c: OrgComputati
   }
 
   await writeErrorCodes(trx, c, opts);
+  await writeDaySets(trx, c, opts.runId, opts.now);
 
   for (const p of c.periods) {
+    // A month's or range's distinct counts are the union of its days' stored sets, those of earlier
+    // runs included, when every day has one; otherwise what the run could count from Glific.
+    const fromSets = await distinctOverRange(trx, orgId, p.spec.from, p.spec.to);
+    for (const key of SET_KEYS) if (fromSets[key] !== null) (p.values as Record<string, number>)[key] = fromSets[key]!;
     for (const [metric, value] of Object.entries(p.values)) {
       await trx.raw(
         `INSERT INTO period_values (org_id, kind, period_from, period_to, metric, value, source, computed_at, run_id, definition_version)

@@ -1,7 +1,7 @@
 // active_contacts (METRICS.md §3, §6): distinct real contacts with at least one inbound message,
 // per day and over each requested month or range.
 import { local } from '../../extract/windows.ts';
-import { countPairs, periodBindings } from '../distinct.sql.ts';
+import { countPairs, periodBindings, takeIdSets } from '../distinct.sql.ts';
 import { defineFamily, query } from '../family.ts';
 import { SCOPED_MESSAGES } from '../message-filters.sql.ts';
 
@@ -18,5 +18,5 @@ export const activeContacts = defineFamily({
   keys: {
     active_contacts: { kind: 'distinct', label: 'Active contacts' },
   },
-  run: ({ glific, scope, periods }) => query(glific, SQL, { ...scope.bindings, ...periodBindings(periods) }),
+  run: async ({ glific, scope, periods }) => takeIdSets(await query(glific, SQL, { ...scope.bindings, ...periodBindings(periods) }), 'active_contacts', 'int'),
 });

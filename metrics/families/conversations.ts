@@ -3,7 +3,7 @@
 // per day and over each requested month or range.
 import { local } from '../../extract/windows.ts';
 import { idFloor } from '../../extract/id-floor.ts';
-import { countPairs, periodBindings } from '../distinct.sql.ts';
+import { countPairs, periodBindings, takeIdSets } from '../distinct.sql.ts';
 import { defineFamily, query } from '../family.ts';
 
 const SQL = countPairs(
@@ -24,6 +24,6 @@ export const conversations = defineFamily({
   async run({ glific, scope, periods }) {
     // The table has no inserted_at index: bound the primary key instead (extract/id-floor.ts).
     const floor = await idFloor(glific, 'messages_conversations', new Date(Math.min(...scope.windows.map((w) => w.lo.getTime()))));
-    return query(glific, SQL, { ...scope.bindings, ...periodBindings(periods), mc_floor: floor });
+    return takeIdSets(await query(glific, SQL, { ...scope.bindings, ...periodBindings(periods), mc_floor: floor }), 'conversations', 'text');
   },
 });

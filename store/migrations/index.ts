@@ -8,6 +8,7 @@ import * as sessions from './004_sessions.ts';
 import * as orgIds from './005_org_ids.ts';
 import * as delivering from './006_delivering_heartbeats.ts';
 import * as errors from './007_errors.ts';
+import * as idSets from './008_id_sets.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -23,6 +24,7 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['005_org_ids', orgIds],
   ['006_delivering_heartbeats', delivering],
   ['007_errors', errors],
+  ['008_id_sets', idSets],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -112,7 +112,7 @@ describe('assembly by column name', () => {
       window,
       days: ['2026-03-01', '2026-03-02', '2026-03-03'].map((day) => ({ day, values: {}, imported: {}, dayEnd: null })),
       periods: [{ spec, values: {} }],
-      tables: { hourly: [], errors: [] },
+      tables: { hourly: [], errors: [], idSets: [] },
       countableFrom: { messages: messagesFrom, messages_conversations: null, flow_contexts: null, contacts: null },
     }]]);
   const values = (o: Map<number, OrgComputation>) => Object.fromEntries(o.get(1)!.days.map((d) => [d.day, d.values]));

@@ -1,0 +1,64 @@
+// The stored id sets behind distinct keys (migration 008): written with the day's values, read
+// back as the size of a union over any range of days (lib/id-sets.ts).
+import type { Knex } from 'knex';
+import { countable, type OrgComputation } from '../metrics/compute.ts';
+import { SOURCE_OF } from '../metrics/registry.ts';
+import { encodeInts, MAX_INT_ID, unionSize } from '../lib/id-sets.ts';
+
+export const SET_KEYS = ['active_contacts', 'conversations'] as const;
+export type SetKey = (typeof SET_KEYS)[number];
+
+/**
+ * Replace the sets of the org's countable days: every countable day gets one, empty when nothing
+ * was counted, so a union knows the day was counted. A day whose value is not known (or whose ids
+ * do not fit a bitmap) gets none.
+ */
+export async function writeDaySets(trx: Knex.Transaction, c: OrgComputation, runId: number, now: Date): Promise<void> {
+  const orgId = c.window.orgId;
+  const byDay = new Map(c.tables.idSets.map((s) => [`${s.key}|${s.day}`, s.ids]));
+  for (const key of SET_KEYS) {
+    const days = c.days.filter((d) => countable(SOURCE_OF[key], d.day, c.countableFrom) && d.values[key] !== undefined);
+    if (!days.length) continue;
+    await trx.raw(`DELETE FROM id_sets WHERE org_id = ? AND metric = ? AND day = ANY(?::date[])`, [orgId, key, days.map((d) => d.day)]);
+    const rows: unknown[][] = [];
+    for (const d of days) {
+      const ids = byDay.get(`${key}|${d.day}`) ?? [];
+      let ints: Uint8Array | null = null;
+      let texts: string[] | null = null;
+      if (ids.length && typeof ids[0] === 'string') texts = ids as string[];
+      else {
+        if ((ids as number[]).some((n) => !(n >= 0 && n <= MAX_INT_ID))) continue;
+        ints = await encodeInts(ids as number[]);
+      }
+      rows.push([orgId, d.day, key, ints ? Buffer.from(ints) : null, texts, ids.length, runId, now]);
+    }
+    for (let i = 0; i < rows.length; i += 200) {
+      const part = rows.slice(i, i + 200);
+      await trx.raw(
+        `INSERT INTO id_sets (org_id, day, metric, ints, texts, size, run_id, computed_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?::text[], ?, ?, ?)').join(', ')}`,
+        part.flat() as Knex.RawBinding[],
+      );
+    }
+  }
+}
+
+/**
+ * Per key, the number of distinct ids over the days [from, to]; null (not known, never 0) when
+ * some day of the range has no stored set.
+ */
+export async function distinctOverRange(db: Knex | Knex.Transaction, orgId: number, from: string, to: string): Promise<Record<SetKey, number | null>> {
+  const days = (await db.raw<{ rows: Array<{ n: number }> }>(`SELECT (?::date - ?::date + 1) AS n`, [to, from])).rows[0].n;
+  const out = {} as Record<SetKey, number | null>;
+  for (const key of SET_KEYS) {
+    const { rows } = await db.raw<{ rows: Array<{ ints: Buffer | null; texts: string[] | null }> }>(
+      `SELECT ints, texts FROM id_sets WHERE org_id = ? AND metric = ? AND day BETWEEN ? AND ?`,
+      [orgId, key, from, to],
+    );
+    if (rows.length !== Number(days)) {
+      out[key] = null;
+      continue;
+    }
+    out[key] = await unionSize(rows.filter((r) => r.ints).map((r) => new Uint8Array(r.ints!)), rows.filter((r) => r.texts).map((r) => r.texts!));
+  }
+  return out;
+}
