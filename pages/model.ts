@@ -68,11 +68,16 @@ export interface RangeForm {
   /** Prefilled: the period shown, within the computed days. */
   from: string;
   to: string;
-  /** The first and last computed day. */
-  min: string;
-  max: string;
+  /** The first and last computed day (not on a published page: they change every day). */
+  min: string | null;
+  max: string | null;
   /** Which days can be asked for, in words. */
   hint: string;
+  /**
+   * A published page: the form is in the file but hidden (a static site has nothing behind its
+   * address); `serve` shows it when it serves the file (SERVED_ONLY_MARK).
+   */
+  servedOnly: boolean;
 }
 
 export interface PeriodPage extends PageBase {

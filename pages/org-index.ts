@@ -103,7 +103,7 @@ export function buildOrgIndex(report: OrgReport, opts: OrgIndexOptions): { page:
     ranges: index.ranges.map((r) => ({ href: relativeHref(path, sitePaths.range(sc, r.key)), label: formatSpan(r.from, r.to) })),
     bookmarks,
     downloads: DATA_FILES.filter(([f]) => opts.dataFiles.includes(f)).map(([f, label]) => ({ href: relativeHref(path, sitePaths.data(sc, f)), label })),
-    rangeForm: opts.served ? rangeForm(index, sc, report.org.timezone, path, addDays(end, -29), end) : null,
+    rangeForm: rangeForm(index, sc, report.org.timezone, path, addDays(end, -29), end, !!opts.served),
   };
   return { page, warnings };
 }

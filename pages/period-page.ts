@@ -219,6 +219,6 @@ export function buildPeriodPage(report: OrgReport, period: Period, opts: PeriodP
     errors: errorTable(report, p.from, p.to, p.kind === 'range' ? 'period' : p.kind),
     nav: navOf(report, index, p, path, !!opts.served),
     charts: chartBlocks(chartsForPeriod(report, { kind: p.kind, from: p.from, to: p.to }), 'c'),
-    rangeForm: opts.served ? rangeForm(index, sc, report.org.timezone, path, p.from, p.to) : null,
+    rangeForm: rangeForm(index, sc, report.org.timezone, path, p.from, p.to, !!opts.served),
   };
 }

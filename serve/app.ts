@@ -5,11 +5,14 @@
 // another organization). Everything else is 404, including other organizations' pages and data,
 // so the server does not confirm which organizations exist.
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { SERVED_ONLY_MARK } from '../pages/range-form.ts';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import type { Log } from '../lib/log.ts';
 import { checkRequestPath, findSiteFile } from './files.ts';
 import { FolderOwners } from './owners.ts';
+import { createRangeService } from './ranges.ts';
 import { createVerifier, maskPhone, normalizePhone, type Verifier } from './login.ts';
 import { FORM_EXPIRED, LOGIN_FAILED, loginPage, messagePage, orgIndexPage } from './pages.ts';
 import {
@@ -102,6 +105,7 @@ export async function createServeApp(o: ServeOptions): Promise<FastifyInstance> 
   const now = o.now ?? (() => new Date());
   const sessions = new SessionStore(o.store);
   const owners = new FolderOwners(o.siteDir);
+  const ranges = createRangeService({ store: o.store, now: o.now ?? (() => new Date()), log });
   const forms = new FormTokens(o.sessionSecret ?? (await sharedFormKey(o.store)));
   const verifier: Verifier = createVerifier(o.glific, { dummyIterations: o.dummyIterations, hashConcurrency: o.hashConcurrency });
   const byPhone = new Throttle(o.phoneRule ?? DEFAULT_PHONE_RULE);
@@ -324,6 +328,17 @@ export async function createServeApp(o: ServeOptions): Promise<FastifyInstance> 
       log('serve.folder_refused', { org: s.shortcode, orgId: s.orgId, owner, why: 'the folder belongs to another organization with this shortcode' });
       return html(reply, 404, messagePage('Not found', 'There is no such page.'));
     }
+    const rangeFormat = segments.length === 2 && segments[1] === 'range' ? 'page' : segments.length === 3 && segments[1] === 'data' && segments[2] === 'range.csv' ? 'csv' : null;
+    if (rangeFormat && !checked.trailingSlash) {
+      const q = req.query as Record<string, unknown>;
+      const a = await ranges.answer({ orgId: Number(s.orgId), shortcode: s.shortcode, user: String(s.userId), from: q.from, to: q.to, format: rangeFormat });
+      if (a.status === 429) {
+        reply.header('retry-after', '5');
+        return html(reply, 429, messagePage('Please wait', a.problem!));
+      }
+      if (a.status === 400 && rangeFormat === 'page') return html(reply, 400, messagePage('Choose other dates', a.problem!));
+      return reply.code(a.status).type(a.type).send(a.body);
+    }
     let found = await findSiteFile(o.siteDir, segments);
     if (found.kind === 'directory') {
       if (!checked.trailingSlash) return seeOther(reply, `/${segments.map(encodeURIComponent).join('/')}/`);
@@ -333,6 +348,11 @@ export async function createServeApp(o: ServeOptions): Promise<FastifyInstance> 
       found = { kind: 'missing' };
     }
     if (found.kind !== 'file') return html(reply, 404, messagePage('Not found', 'There is no such page.'));
+    if (found.type.startsWith('text/html')) {
+      // A published page carries its date-range form hidden (a static site has no /range); here it works.
+      const page = (await readFile(found.file, 'utf8')).replace(SERVED_ONLY_MARK, '');
+      return reply.code(200).type(found.type).send(page);
+    }
     return reply.code(200).type(found.type).header('content-length', String(found.size)).send(createReadStream(found.file));
   });
 

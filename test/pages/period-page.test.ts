@@ -70,7 +70,7 @@ describe('a range of any dates', () => {
   it('links the overview, and neither neighbour while it is not served', () => {
     expect(page.nav).toEqual({ prev: null, next: null, up: [{ href: '../index.html', label: 'Overview' }] });
     expect(page.crumbs.map((c) => c.href)).toEqual(['../../index.html', '../index.html']);
-    expect(page.rangeForm).toBeNull();
+    expect(page.rangeForm).toMatchObject({ action: '../range', from: '2026-03-08', to: '2026-03-14', servedOnly: true, min: null, max: null });
   });
 
   it('served at <sc>/range: the form prefilled with it, neighbours of equal length a request away', () => {
@@ -79,7 +79,7 @@ describe('a range of any dates', () => {
     expect(served.crumbs.map((c) => c.href)).toEqual(['../index.html', 'index.html']);
     expect(served.rangeForm).toEqual({
       action: 'range', from: '2026-03-08', to: '2026-03-14', min: '2026-03-01', max: '2026-03-14',
-      hint: 'Any days from 1 March 2026 to 14 March 2026, both included, as days in UTC.',
+      hint: 'Any days from 1 March 2026 to 14 March 2026, both included, as days in UTC.', servedOnly: false,
     });
     expect(served.nav.prev).toEqual({ href: 'range?from=2026-03-01&to=2026-03-07', label: '1 March 2026 to 7 March 2026' });
     expect(served.nav.next).toBeNull(); // 15–21 March: no day computed

@@ -1,0 +1,156 @@
+// Any range of days, on demand: the page and the one-row CSV of a range a logged-in user asks for,
+// computed from the results store only (never Glific): additive keys summed over the stored days,
+// snapshots the last day's, the most active hour from the stored hourly rows, distinct keys the
+// size of the union of the stored id sets (store/id-sets.ts). The same builder as the published
+// range pages (pages/period-page.ts), compared with the period of equal length before.
+//
+// Answers are cached by (org, range, store version): the version is the org's latest run, so a
+// new run makes every cached answer of that org stale. A user has at most one range in the works
+// and a short queue; beyond that they are told to wait (429), and all users together render at
+// most a few at a time, so one user's burst cannot hold up the others' pages.
+import pLimit from 'p-limit';
+import type { Knex } from 'knex';
+import { daysBetween, isValidDay, localDateTime } from '../lib/calendar.ts';
+import { formatDate } from '../lib/words.ts';
+import type { Log } from '../lib/log.ts';
+import { DAILY_KEYS } from '../metrics/registry.ts';
+import { periodRow, previousPeriod, rangePeriod } from '../metrics/period.ts';
+import type { OrgReport, PeriodRow } from '../metrics/report.ts';
+import { readOrgReport } from '../store/read.ts';
+import { distinctOverRange } from '../store/id-sets.ts';
+import { reportIndex } from '../pages/report-index.ts';
+import { buildPeriodPage } from '../pages/period-page.ts';
+import { renderPage } from '../pages/render.ts';
+import { toCsv } from '../publish/exports.ts';
+
+/** Longer ranges are refused as a mistake: ten years of days. */
+export const MAX_RANGE_DAYS = 3660;
+
+export interface RangeAnswer {
+  status: 200 | 400 | 429;
+  type: 'text/html; charset=utf-8' | 'text/csv; charset=utf-8';
+  body: string;
+  /** Why a 400 was given, for the page that says what to fix. */
+  problem?: string;
+  cached?: boolean;
+}
+
+export interface RangeServiceOptions {
+  store: Knex;
+  now: () => Date;
+  log: Log;
+  /** Ranges rendered at once, for all users. Default 2 (one per core). */
+  concurrency?: number;
+  /** Requests of one user waiting behind the one being made; more are answered 429. Default 2. */
+  queuePerUser?: number;
+  /** Answers kept. Default 200. */
+  cacheSize?: number;
+}
+
+type Format = 'page' | 'csv';
+
+export function createRangeService(o: RangeServiceOptions) {
+  const render = pLimit(o.concurrency ?? 2);
+  const perUser = new Map<string, ReturnType<typeof pLimit>>();
+  const cache = new Map<string, RangeAnswer>();
+  const cacheSize = o.cacheSize ?? 200;
+  const queuePerUser = o.queuePerUser ?? 2;
+
+  async function storeVersion(orgId: number): Promise<string> {
+    const r = await o.store.raw<{ rows: Array<{ v: string | null }> }>(`SELECT max(id)::text AS v FROM runs WHERE org_id = ?`, [orgId]);
+    return r.rows[0]?.v ?? '0';
+  }
+
+  function remember(key: string, a: RangeAnswer): void {
+    cache.delete(key);
+    cache.set(key, a);
+    while (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+  }
+
+  /** What is wrong with the dates asked for, in words for the person who typed them; null: nothing. */
+  function checkDates(from: unknown, to: unknown): string | null {
+    if (typeof from !== 'string' || typeof to !== 'string' || !from || !to) return 'Give both dates: from=YYYY-MM-DD and to=YYYY-MM-DD.';
+    for (const [name, v] of [['from', from], ['to', to]] as const) {
+      if (!isValidDay(v)) return `"${v.slice(0, 20)}" (${name}) is not a date: write it as YYYY-MM-DD, a day that exists.`;
+    }
+    if (from > to) return `The range starts (${formatDate(from)}) after it ends (${formatDate(to)}): swap the dates.`;
+    if (daysBetween(from, to) + 1 > MAX_RANGE_DAYS) return `That is ${daysBetween(from, to) + 1} days; ask for at most ${MAX_RANGE_DAYS} (ten years).`;
+    return null;
+  }
+
+  /** The report with the range's row and the row of the period before, their distinct counts from the stored sets. */
+  async function withRange(report: OrgReport, orgId: number, from: string, to: string): Promise<OrgReport> {
+    const index = reportIndex(report);
+    const today = localDateTime(o.now(), report.org.timezone).date;
+    const rows: PeriodRow[] = [];
+    for (const p of [rangePeriod(from, to), previousPeriod(rangePeriod(from, to))]) {
+      const distinct = await distinctOverRange(o.store, orgId, p.from, p.to);
+      rows.push(periodRow('range', p.key, p.from, p.to, index.byDate, index.hoursByDate, distinct, today));
+    }
+    const keys = new Set(rows.map((r) => r.key));
+    return { ...report, ranges: [...report.ranges.filter((r) => !keys.has(r.key)), ...rows] };
+  }
+
+  async function make(orgId: number, shortcode: string, from: string, to: string, format: Format): Promise<RangeAnswer> {
+    const known = await o.store('orgs').where({ org_id: orgId }).first();
+    if (!known) return bad('No day of this organization has been computed yet.', format);
+    const report = await readOrgReport(o.store, orgId, o.now());
+    const days = reportIndex(report).days;
+    const first = days[0]?.date;
+    const last = days[days.length - 1]?.date;
+    if (!first || !last) return bad('No day of this organization has been computed yet.', format);
+    if (from < first || to > last) {
+      return bad(`The reports hold the days from ${formatDate(first)} to ${formatDate(last)}: choose a range inside them.`, format);
+    }
+    const full = await withRange(report, orgId, from, to);
+    if (format === 'csv') {
+      const row = full.ranges.find((r) => r.from === from && r.to === to)!;
+      return {
+        status: 200,
+        type: 'text/csv; charset=utf-8',
+        body: toCsv(['from', 'to', ...DAILY_KEYS, 'most_active_hour'], [[from, to, ...DAILY_KEYS.map((k) => row.values[k] ?? null), row.mostActiveHour]]),
+      };
+    }
+    const page = buildPeriodPage(full, { kind: 'range', from, to }, { now: o.now(), served: true, path: `${shortcode}/range` });
+    return { status: 200, type: 'text/html; charset=utf-8', body: await renderPage(page) };
+  }
+
+  function bad(problem: string, format: Format): RangeAnswer {
+    return format === 'csv'
+      ? { status: 400, type: 'text/csv; charset=utf-8', body: `${problem}\r\n`, problem }
+      : { status: 400, type: 'text/html; charset=utf-8', body: '', problem };
+  }
+
+  return {
+    /**
+     * The range page or CSV for a user of the org (`user`: their session, to bound their requests).
+     * A 400 carries `problem`; the caller words the page around it.
+     */
+    async answer(req: { orgId: number; shortcode: string; user: string; from: unknown; to: unknown; format: Format }): Promise<RangeAnswer> {
+      const problem = checkDates(req.from, req.to);
+      if (problem) return bad(problem, req.format);
+      const from = req.from as string;
+      const to = req.to as string;
+      const key = `${req.orgId}|${from}|${to}|${req.format}`;
+      const version = await storeVersion(req.orgId);
+      const hit = cache.get(`${key}|${version}`);
+      if (hit) return { ...hit, cached: true };
+      let mine = perUser.get(req.user);
+      if (!mine) perUser.set(req.user, (mine = pLimit(1)));
+      if (mine.activeCount + mine.pendingCount > queuePerUser) {
+        return { status: 429, type: 'text/html; charset=utf-8', body: '', problem: 'You have several ranges being prepared; wait for them, then ask again.' };
+      }
+      const t0 = Date.now();
+      try {
+        const a = await mine(() => render(() => make(req.orgId, req.shortcode, from, to, req.format)));
+        if (a.status === 200) remember(`${key}|${version}`, a);
+        o.log('serve.range', { org: req.shortcode, from, to, format: req.format, status: a.status, ms: Date.now() - t0 });
+        return a;
+      } finally {
+        if (mine.activeCount + mine.pendingCount === 0) perUser.delete(req.user);
+      }
+    },
+  };
+}
+
+export type RangeService = ReturnType<typeof createRangeService>;

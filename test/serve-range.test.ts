@@ -1,0 +1,157 @@
+// Any range on demand, as a logged-in user meets it through `serve`: the page and CSV of a range
+// equal a `run range` of the same days (across a DST change and in a +05:45 zone), computed from the
+// results store only; answers cached until a new run; bad dates answered 400 saying what to fix;
+// other organizations 404; a burst from one user does not stop another's page.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { FIXTURE_PASSWORD } from '../demo/glific/fixture.ts';
+import { createServeApp } from '../serve/app.ts';
+import { DAILY_KEYS } from '../metrics/registry.ts';
+import { pipeline, type Pipeline } from './support/pipeline.ts';
+
+const NOW = '2026-03-20T12:00:00Z';
+let p: Pipeline;
+let app: FastifyInstance;
+let siteDir: string;
+const events: Array<{ event: string; fields: Record<string, unknown> }> = [];
+
+async function logIn(phone: string): Promise<string> {
+  const form = await app.inject({ method: 'GET', url: '/login' });
+  const csrf = /name="csrf" value="([^"]+)"/.exec(form.body)![1];
+  const formCookie = form.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const res = await app.inject({ method: 'POST', url: '/login', headers: { cookie: formCookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ csrf, phone, password: FIXTURE_PASSWORD }).toString() });
+  expect(res.statusCode).toBe(303);
+  return res.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+}
+const get = (url: string, cookie?: string) => app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
+
+function csvRow(text: string): Record<string, string> {
+  const [head, row] = text.trimEnd().split('\r\n');
+  const h = head.split(',');
+  const r = row.split(',');
+  return Object.fromEntries(h.map((k, i) => [k, r[i]]));
+}
+
+async function seed(shortcode: string, zone: string, phone: string): Promise<void> {
+  const org = await p.fx.org({ shortcode, timezone: zone });
+  await p.fx.user(org.id, { phone, name: `${shortcode} admin`, roles: ['admin'] });
+  const contacts: number[] = [];
+  for (let i = 0; i < 9; i++) contacts.push(await p.fx.contact(org.id, { insertedAt: '2026-02-20 00:00:00' }));
+  for (let d = 1; d <= 14; d++) {
+    const day = `2026-03-${String(d).padStart(2, '0')}`;
+    for (const [i, c] of contacts.entries()) {
+      if ((i + d) % 3 === 0) continue;
+      await p.fx.message(org.id, { contactId: c, flow: 'inbound', insertedAt: `${day} ${String((i * 5 + d) % 24).padStart(2, '0')}:40:00` });
+      await p.fx.message(org.id, { contactId: c, flow: 'outbound', insertedAt: `${day} ${String((i * 5 + d) % 24).padStart(2, '0')}:45:00` });
+    }
+    if (d % 2 === 0) await p.fx.conversation(org.id, { conversationId: `${shortcode}-fep-${d % 4}`, insertedAt: `${day} 11:00:00`, model: 'PMP' });
+  }
+}
+
+beforeAll(async () => {
+  p = await pipeline('serverange');
+  await seed('nyc', 'America/New_York', '919800000001'); // clocks forward on 8 March
+  await seed('ktm', 'Asia/Kathmandu', '919800000002'); // +05:45
+  expect((await p.run({ job: 'range', from: '2026-03-01', to: '2026-03-14' }, NOW)).exitCode).toBe(0);
+  expect((await p.run({ job: 'range', from: '2026-03-06', to: '2026-03-10' }, NOW)).exitCode).toBe(0);
+  siteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gr-serverange-'));
+  app = await createServeApp({ siteDir, glific: p.glific, store: p.store, dummyIterations: 1000, now: () => new Date(NOW), log: (event, fields = {}) => events.push({ event, fields }) });
+});
+afterAll(async () => {
+  await app?.close();
+  await p?.close();
+  fs.rmSync(siteDir, { recursive: true, force: true });
+});
+
+describe.each([['nyc', '919800000001'], ['ktm', '919800000002']])('the served range of %s', (sc, phone) => {
+  let cookie: string;
+  beforeAll(async () => {
+    cookie = await logIn(phone);
+  });
+
+  it('has the values of a `run range` of the same days, distinct counts included', async () => {
+    const res = await get(`/${sc}/data/range.csv?from=2026-03-06&to=2026-03-10`, cookie);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    const served = csvRow(res.body);
+    expect(Object.keys(served)).toEqual(['from', 'to', ...DAILY_KEYS, 'most_active_hour']);
+    const report = await p.report(sc, NOW);
+    const ran = report.ranges.find((r) => r.from === '2026-03-06' && r.to === '2026-03-10')!;
+    for (const k of DAILY_KEYS) expect(served[k], k).toBe(ran.values[k] === null || ran.values[k] === undefined ? '' : String(ran.values[k]));
+    expect(served.most_active_hour).toBe(String(ran.mostActiveHour));
+    expect(Number(served.active_contacts)).toBeGreaterThan(0);
+    expect(served.conversations).not.toBe('');
+  });
+
+  it('shows the page of a range never run, compared with the days before it, with the form filled in', async () => {
+    const res = await get(`/${sc}/range?from=2026-03-08&to=2026-03-11`, cookie);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('8 March 2026 to 11 March 2026');
+    expect(res.body).toMatch(/Changes are against the 4 days before, 4 March 2026 to 7 March 2026/);
+    expect(res.body).toMatch(/name="from" type="date" value="2026-03-08" min="2026-03-01" max="2026-03-14"/);
+    expect(res.body).not.toContain('data-served-only');
+    const csv = csvRow((await get(`/${sc}/data/range.csv?from=2026-03-08&to=2026-03-11`, cookie)).body);
+    const direct = Number((await p.admin.raw(
+      `SELECT count(DISTINCT m.contact_id) AS n FROM messages m JOIN organizations o ON o.id = m.organization_id
+        WHERE o.shortcode = ? AND m.flow = 'inbound' AND (m.inserted_at AT TIME ZONE 'UTC' AT TIME ZONE o.timezone)::date BETWEEN '2026-03-08' AND '2026-03-11'`,
+      [sc],
+    )).rows[0].n);
+    expect(Number(csv.active_contacts)).toBe(direct);
+  });
+});
+
+describe('asking for a range', () => {
+  let nyc: string;
+  beforeAll(async () => {
+    nyc = await logIn('919800000001');
+  });
+
+  it.each([
+    ['from=2026-02-30&to=2026-03-05', /"2026-02-30" \(from\) is not a date/],
+    ['from=2026-03-09&to=2026-03-02', /starts \(9 March 2026\) after it ends \(2 March 2026\): swap the dates/],
+    ['from=2026-02-20&to=2026-03-05', /The reports hold the days from 1 March 2026 to 14 March 2026/],
+    ['from=2010-01-01&to=2026-03-05', /That is 5908 days; ask for at most 3660 \(ten years\)/],
+    ['to=2026-03-05', /Give both dates/],
+  ])('%s: 400, saying what to fix', async (query, message) => {
+    const page = await get(`/nyc/range?${query}`, nyc);
+    expect(page.statusCode).toBe(400);
+    expect(page.body.replace(/&quot;/g, '"')).toMatch(message);
+    const csv = await get(`/nyc/data/range.csv?${query}`, nyc);
+    expect(csv.statusCode).toBe(400);
+    expect(csv.body).toMatch(message);
+  });
+
+  it('is for the own organization only, and after logging in', async () => {
+    expect((await get('/ktm/range?from=2026-03-06&to=2026-03-10', nyc)).statusCode).toBe(404);
+    expect((await get('/ktm/data/range.csv?from=2026-03-06&to=2026-03-10', nyc)).statusCode).toBe(404);
+    expect((await get('/nyc/range?from=2026-03-06&to=2026-03-10')).statusCode).toBe(303);
+    expect((await get('/nyc/data/range.csv?from=2026-03-06&to=2026-03-10')).statusCode).toBe(401);
+  });
+
+  it('is answered from the cache until a run writes again', async () => {
+    const made = () => events.filter((e) => e.event === 'serve.range' && e.fields.from === '2026-03-02' && e.fields.format === 'page').length;
+    const first = await get('/nyc/range?from=2026-03-02&to=2026-03-04', nyc);
+    expect(first.statusCode).toBe(200);
+    expect(made()).toBe(1);
+    expect((await get('/nyc/range?from=2026-03-02&to=2026-03-04', nyc)).body).toBe(first.body);
+    expect(made()).toBe(1);
+    expect((await p.run({ job: 'daily', date: '2026-03-03' }, NOW)).exitCode).toBe(0);
+    expect((await get('/nyc/range?from=2026-03-02&to=2026-03-04', nyc)).statusCode).toBe(200);
+    expect(made()).toBe(2);
+  });
+
+  it('a burst from one user is bounded (429) and does not stop another user’s page', async () => {
+    const ktm = await logIn('919800000002');
+    const burst = Array.from({ length: 8 }, (_, i) => get(`/nyc/range?from=2026-03-01&to=2026-03-${String(5 + i).padStart(2, '0')}`, nyc));
+    const other = get('/ktm/range?from=2026-03-01&to=2026-03-12', ktm);
+    const [answers, mine] = await Promise.all([Promise.all(burst), other]);
+    expect(mine.statusCode).toBe(200);
+    const codes = answers.map((a) => a.statusCode);
+    expect(codes).toContain(429);
+    expect(codes).toContain(200);
+    expect(answers.find((a) => a.statusCode === 429)!.headers['retry-after']).toBe('5');
+  });
+});
