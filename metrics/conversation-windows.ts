@@ -2,11 +2,13 @@
 // Per real contact, over its outbound messages that did not fail, in (inserted_at, id) order, a
 // message opens a conversation when none is open; one opened at t is open during [t, t + 24 h).
 //
-// The chain depends on all earlier history, so the results store keeps, per org, how far the
-// chain has been computed (`chained_until`) and each contact's latest opening. A run whose
-// range starts where the chain ends (the nightly case) continues it from that state and reads
-// one day of messages; any other run recomputes the chain from the earliest message still held,
-// which is what a full recomputation gives by definition.
+// The chain at an instant depends on earlier messages, but only back to each contact's last gap of
+// 24 hours or more: the first counted message after such a gap always opens (any window opened
+// before it has closed), so nothing earlier can matter. The results store keeps, per org, how far
+// the chain has been computed (`chained_until`) and each contact's latest opening. A run whose
+// range starts where the chain ends (the nightly case) continues it from that state and reads one
+// day of messages. Any other run replays each contact from its last gap before the range
+// (findRestarts): a few days of messages, not the whole history, and the same numbers.
 import type { Db } from '../db/connect.ts';
 import { copyRows } from '../extract/copy.ts';
 import { SCOPE_CTES, local, utcText, type Scope } from '../extract/windows.ts';
@@ -16,37 +18,115 @@ export const DAY_US = 24 * 3600 * 1_000_000;
 
 export interface ChainPlan {
   orgId: number;
-  /** null: from the earliest message held (full recomputation). */
-  from: Date | null;
+  /** Openings are counted from here; `seed` is the chain's state here. */
+  from: Date;
   to: Date;
-  /** Latest opening per contact at `from` (empty for a full recomputation). */
+  /** Latest opening per contact at `from` (empty when the chain is replayed). */
   seed: Map<number, number>;
+  /** No stored state to continue: each contact is replayed from its last 24-hour gap before `from`. */
+  restart: boolean;
+  /** The stored chain reaches past `to`: its stored state stays as it is. */
+  keepState: boolean;
 }
 
 export interface ChainOutcome {
   plan: ChainPlan;
-  /** Openings per local day, for every day with at least one. */
+  /** Openings per local day from `plan.from` on, for every day with at least one. */
   openings: Map<string, number>;
   /** Latest opening per contact at `plan.to`, only where it can still matter (within 24 h). */
   state: Map<number, number>;
 }
 
-/** Continue the stored chain when it ends at or before the requested start; otherwise redo it all. */
+/** Continue the stored chain when it ends at or before the requested start; otherwise replay from the gaps. */
 export function planChain(orgId: number, lo: Date, hi: Date, stored: { chainedUntil: Date; seed: Map<number, number> } | null): ChainPlan {
   if (stored && stored.chainedUntil.getTime() <= lo.getTime()) {
-    return { orgId, from: stored.chainedUntil, to: hi, seed: stored.seed };
+    return { orgId, from: stored.chainedUntil, to: hi, seed: stored.seed, restart: false, keepState: false };
   }
-  const to = stored && stored.chainedUntil.getTime() > hi.getTime() ? stored.chainedUntil : hi;
-  return { orgId, from: null, to, seed: new Map() };
+  return { orgId, from: lo, to: hi, seed: new Map(), restart: true, keepState: !!stored && stored.chainedUntil.getTime() > hi.getTime() };
 }
 
-/** The pure chain step: feed one contact's messages (µs timestamps, in order) from its seed. */
-export function chainContact(lastOpenUs: number | undefined, messages: Array<{ us: number; day: string }>, openings: Map<string, number>): number | undefined {
+/** Lookbacks tried, in days, for contacts whose last gap is not found yet; then their whole history. */
+export const RESTART_LOOKBACK_DAYS = [2, 8, 32] as const;
+
+/**
+ * Per replayed org, each contact with counted messages shortly before `from`: the instant (µs) of
+ * its last message that follows a gap of 24 hours or more, or null when none was found within the
+ * longest lookback (that contact is replayed from its first message). Contacts without a counted
+ * message in the 24 hours before `from` have no window open there and need no replay.
+ */
+export async function findRestarts(db: Db, scope: Scope, plans: ChainPlan[]): Promise<Map<number, Map<number, number | null>>> {
+  const out = new Map<number, Map<number, number | null>>();
+  const replayed = plans.filter((p) => p.restart);
+  if (!replayed.length) return out;
+  for (const p of replayed) out.set(p.orgId, new Map());
+  let open: Array<{ org: number; contact: number }> | null = null;
+  for (const days of RESTART_LOOKBACK_DAYS) {
+    const sql = `
+      WITH ${SCOPE_CTES},
+      st AS NOT MATERIALIZED (
+        SELECT * FROM unnest(CAST(:s_orgs AS bigint[]), CAST(:s_froms AS timestamp[])) AS s(org_id, c_from)
+      ),
+      cand AS (
+        SELECT m.organization_id AS org_id, m.contact_id, m.inserted_at AS ts, st.c_from,
+               lag(m.inserted_at) OVER (PARTITION BY m.organization_id, m.contact_id ORDER BY m.inserted_at, m.id) AS prev
+          FROM messages m
+          JOIN o ON o.org_id = m.organization_id
+          JOIN st ON st.org_id = m.organization_id
+         WHERE m.flow = 'outbound' AND NOT ${MESSAGE_FAILED}
+           AND m.contact_id NOT IN (SELECT id FROM sys)
+           AND m.inserted_at >= CAST(:s_lo AS timestamp) AND m.inserted_at < CAST(:s_hi AS timestamp)
+           AND m.inserted_at >= st.c_from - make_interval(days => :s_days) AND m.inserted_at < st.c_from
+           ${open ? 'AND (m.organization_id, m.contact_id) IN (SELECT * FROM unnest(CAST(:o_orgs AS bigint[]), CAST(:o_contacts AS bigint[])))' : ''}
+      )
+      SELECT org_id, contact_id,
+             (extract(epoch FROM max(ts) FILTER (WHERE prev IS NOT NULL AND ts - prev >= interval '24 hours')) * 1000000)::bigint AS gap_us,
+             (extract(epoch FROM min(ts)) * 1000000)::bigint AS first_us,
+             (extract(epoch FROM max(ts)) * 1000000)::bigint AS last_us,
+             (extract(epoch FROM min(c_from) - make_interval(days => :s_days)) * 1000000)::bigint AS window_us
+        FROM cand GROUP BY org_id, contact_id`;
+    const froms = replayed.map((p) => p.from.getTime());
+    const bindings: Record<string, unknown> = {
+      ...scope.bindings,
+      s_orgs: replayed.map((p) => p.orgId),
+      s_froms: replayed.map((p) => utcText(p.from)),
+      s_lo: utcText(new Date(Math.min(...froms) - days * 86_400_000)),
+      s_hi: utcText(new Date(Math.max(...froms))),
+      s_days: days,
+    };
+    if (open) {
+      bindings.o_orgs = open.map((x) => x.org);
+      bindings.o_contacts = open.map((x) => x.contact);
+    }
+    const rows = (await db.raw<{ rows: Array<{ org_id: string; contact_id: string; gap_us: string | null; first_us: string; last_us: string; window_us: string }> }>(sql, bindings)).rows;
+    const next: Array<{ org: number; contact: number }> = [];
+    for (const r of rows) {
+      const org = Number(r.org_id);
+      const contact = Number(r.contact_id);
+      const from = replayed.find((p) => p.orgId === org)!.from.getTime() * 1000;
+      // Its last counted message is 24 hours or more before the start: no window open there.
+      if (Number(r.last_us) <= from - DAY_US && !open) continue;
+      if (r.gap_us !== null) out.get(org)!.set(contact, Number(r.gap_us));
+      // The first message of the lookback is 24 hours or more after its start: whatever came before is a gap.
+      else if (Number(r.first_us) >= Number(r.window_us) + DAY_US) out.get(org)!.set(contact, Number(r.first_us));
+      else next.push({ org, contact });
+    }
+    open = next;
+    if (!open.length) break;
+  }
+  for (const x of open ?? []) out.get(x.org)!.set(x.contact, null);
+  return out;
+}
+
+/**
+ * The pure chain step: feed one contact's messages (µs timestamps, in order) from its seed; the
+ * openings at or after `countFromUs` are counted (earlier ones only rebuild the state).
+ */
+export function chainContact(lastOpenUs: number | undefined, messages: Array<{ us: number; day: string }>, openings: Map<string, number>, countFromUs = -Infinity): number | undefined {
   let last = lastOpenUs;
   for (const m of messages) {
     if (last === undefined || m.us >= last + DAY_US) {
       last = m.us;
-      openings.set(m.day, (openings.get(m.day) ?? 0) + 1);
+      if (m.us >= countFromUs) openings.set(m.day, (openings.get(m.day) ?? 0) + 1);
     }
   }
   return last;
@@ -61,34 +141,56 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   const out = new Map<number, ChainOutcome>();
   if (plans.length === 0) return out;
   for (const p of plans) out.set(p.orgId, { plan: p, openings: new Map(), state: new Map() });
-  const anyFull = plans.some((p) => p.from === null);
-  const lower = anyFull ? null : new Date(Math.min(...plans.map((p) => p.from!.getTime())));
+  const restarts = await findRestarts(db, scope, plans);
+  const rs = [...restarts].flatMap(([org, m]) => [...m].map(([contact, us]) => ({ org, contact, us })));
+  const lower = new Date(Math.min(...plans.map((p) => p.from.getTime()), ...rs.filter((r) => r.us !== null).map((r) => Math.floor(r.us! / 1000))));
   const upper = new Date(Math.max(...plans.map((p) => p.to.getTime())));
+  const counted = `m.flow = 'outbound' AND NOT ${MESSAGE_FAILED} AND m.contact_id NOT IN (SELECT id FROM sys)`;
+  const columns = `m.organization_id, m.contact_id, m.inserted_at, m.id, ${local('m.inserted_at')}::date - DATE '1970-01-01' AS day`;
   const sql = `
     WITH ${SCOPE_CTES},
     ch AS NOT MATERIALIZED (
       SELECT * FROM unnest(CAST(:c_orgs AS bigint[]), CAST(:c_froms AS timestamp[]), CAST(:c_tos AS timestamp[])) AS c(org_id, c_from, c_to)
+    ),
+    rs AS MATERIALIZED (
+      SELECT * FROM unnest(CAST(:r_orgs AS bigint[]), CAST(:r_contacts AS bigint[]), CAST(:r_froms AS timestamp[])) AS r(org_id, contact_id, r_from)
+    ),
+    chained AS (
+      -- every counted message of the planned spans
+      SELECT ${columns}
+        FROM messages m JOIN o ON o.org_id = m.organization_id JOIN ch ON ch.org_id = m.organization_id
+       WHERE ${counted}
+         AND m.inserted_at >= CAST(:c_lo AS timestamp) AND m.inserted_at < CAST(:c_hi AS timestamp)
+         AND m.inserted_at >= ch.c_from AND m.inserted_at < ch.c_to
+      UNION ALL
+      -- the replayed contacts' messages from their last gap before the span
+      SELECT ${columns}
+        FROM messages m JOIN o ON o.org_id = m.organization_id JOIN ch ON ch.org_id = m.organization_id
+        JOIN rs ON rs.org_id = m.organization_id AND rs.contact_id = m.contact_id
+       WHERE ${counted} AND rs.r_from IS NOT NULL
+         AND m.inserted_at >= CAST(:c_lo AS timestamp) AND m.inserted_at >= rs.r_from AND m.inserted_at < ch.c_from
+      UNION ALL
+      -- contacts without a gap in the longest lookback: their whole history, through the contact index
+      SELECT ${columns}
+        FROM messages m JOIN o ON o.org_id = m.organization_id JOIN ch ON ch.org_id = m.organization_id
+       WHERE m.contact_id = ANY(ARRAY(SELECT contact_id FROM rs WHERE r_from IS NULL))
+         AND (m.organization_id, m.contact_id) IN (SELECT org_id, contact_id FROM rs WHERE r_from IS NULL)
+         AND ${counted} AND m.inserted_at < ch.c_from
     )
-    SELECT m.organization_id, m.contact_id,
-           (extract(epoch FROM m.inserted_at) * 1000000)::bigint,
-           ${local('m.inserted_at')}::date - DATE '1970-01-01'
-      FROM messages m
-      JOIN o ON o.org_id = m.organization_id
-      JOIN ch ON ch.org_id = m.organization_id
-     WHERE m.flow = 'outbound' AND NOT ${MESSAGE_FAILED}
-       AND m.contact_id NOT IN (SELECT id FROM sys)
-       ${lower ? 'AND m.inserted_at >= CAST(:c_lo AS timestamp)' : ''}
-       AND m.inserted_at < CAST(:c_hi AS timestamp)
-       AND (ch.c_from IS NULL OR m.inserted_at >= ch.c_from) AND m.inserted_at < ch.c_to
-     ORDER BY m.organization_id, m.contact_id, m.inserted_at, m.id`;
+    SELECT organization_id, contact_id, (extract(epoch FROM inserted_at) * 1000000)::bigint, day
+      FROM chained
+     ORDER BY organization_id, contact_id, inserted_at, id`;
   const bindings: Record<string, unknown> = {
     ...scope.bindings,
     c_orgs: plans.map((p) => p.orgId),
-    c_froms: plans.map((p) => (p.from ? utcText(p.from) : null)),
+    c_froms: plans.map((p) => utcText(p.from)),
     c_tos: plans.map((p) => utcText(p.to)),
+    c_lo: utcText(lower),
     c_hi: utcText(upper),
+    r_orgs: rs.map((r) => r.org),
+    r_contacts: rs.map((r) => r.contact),
+    r_froms: rs.map((r) => (r.us === null ? null : utcText(new Date(Math.floor(r.us / 1000))))),
   };
-  if (lower) bindings.c_lo = utcText(lower);
 
   const dayLabels = new Map<number, string>();
   const label = (n: number) => {
@@ -102,7 +204,7 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   const flush = () => {
     if (curOrg < 0) return;
     const o = out.get(curOrg)!;
-    const last = chainContact(o.plan.seed.get(curContact), run, o.openings);
+    const last = chainContact(o.plan.seed.get(curContact), run, o.openings, o.plan.from.getTime() * 1000);
     if (last !== undefined) o.state.set(curContact, last);
     run = [];
   };

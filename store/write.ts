@@ -129,6 +129,8 @@ async function writeErrorCodes(trx: Knex.Transaction, c: OrgComputation, opts: W
 async function writeChain(trx: Knex.Transaction, c: OrgComputation, opts: WriteOptions): Promise<void> {
   const orgId = c.window.orgId;
   const chain = c.chain!;
+  // A replay of days before where the stored chain ends leaves the stored chain as it is.
+  if (chain.plan.keepState) return;
   const requested = new Set(c.days.map((d) => d.day));
   const { rows } = await trx.raw<{ rows: Array<{ day: string; first: string | null; last: string }> }>(
     `SELECT d.day::text AS day FROM daily_values d

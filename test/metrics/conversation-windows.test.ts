@@ -49,20 +49,20 @@ describe('planChain', () => {
   const hi = new Date('2026-03-11T00:00:00Z');
   const seed = new Map([[7, T0]]);
 
-  it('recomputes from the earliest message when nothing is stored', () => {
-    expect(planChain(1, lo, hi, null)).toEqual({ orgId: 1, from: null, to: hi, seed: new Map() });
+  it('replays from the last 24-hour gaps when nothing is stored', () => {
+    expect(planChain(1, lo, hi, null)).toEqual({ orgId: 1, from: lo, to: hi, seed: new Map(), restart: true, keepState: false });
   });
 
   it('continues the stored chain when it ends where the run starts, or earlier (a skipped day is read too)', () => {
-    expect(planChain(1, lo, hi, { chainedUntil: lo, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed });
+    expect(planChain(1, lo, hi, { chainedUntil: lo, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed, restart: false, keepState: false });
     const earlier = new Date('2026-03-08T00:00:00Z');
-    expect(planChain(1, lo, hi, { chainedUntil: earlier, seed })).toEqual({ orgId: 1, from: earlier, to: hi, seed });
+    expect(planChain(1, lo, hi, { chainedUntil: earlier, seed })).toEqual({ orgId: 1, from: earlier, to: hi, seed, restart: false, keepState: false });
   });
 
-  it('recomputes everything, up to the furthest point computed, when the run starts inside the chain', () => {
+  it('replays only the requested span when the run starts inside the chain, keeping the stored state when it reaches further', () => {
     const later = new Date('2026-03-15T00:00:00Z');
-    expect(planChain(1, lo, hi, { chainedUntil: later, seed })).toEqual({ orgId: 1, from: null, to: later, seed: new Map() });
+    expect(planChain(1, lo, hi, { chainedUntil: later, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed: new Map(), restart: true, keepState: true });
     const inside = new Date('2026-03-10T12:00:00Z');
-    expect(planChain(1, lo, hi, { chainedUntil: inside, seed })).toEqual({ orgId: 1, from: null, to: hi, seed: new Map() });
+    expect(planChain(1, lo, hi, { chainedUntil: inside, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed: new Map(), restart: true, keepState: false });
   });
 });

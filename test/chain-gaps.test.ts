@@ -1,0 +1,124 @@
+// The derived 24-hour conversation chain, replayed from each contact's last gap of 24 hours or more
+// instead of from the first message ever held: the numbers (openings per local day) and the stored
+// chain state equal a full recomputation over all history, for a first run, a rerun of a middle day
+// and the nightly continuation — with messages exactly 24 h apart, a contact never quiet for 24 h
+// over 40 days (longer than every lookback), failed messages and a DST change.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pipeline, type Pipeline } from './support/pipeline.ts';
+import { chainContact, DAY_US } from '../metrics/conversation-windows.ts';
+
+const ZONE = 'America/New_York'; // clocks forward on 8 March 2026
+const NOW = '2026-03-20T12:00:00Z';
+let p: Pipeline;
+let orgId: number;
+
+/** A tiny deterministic generator, so the fixture is the same on every run. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+const at = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
+
+/** Openings per local day and the latest opening per contact, from every counted message held. */
+async function fullRecomputation(beforeUs = Infinity): Promise<{ openings: Map<string, number>; last: Map<number, number> }> {
+  const rows = (await p.admin.raw(
+    `SELECT m.contact_id, (extract(epoch FROM m.inserted_at) * 1000000)::bigint AS us,
+            to_char((m.inserted_at AT TIME ZONE 'UTC' AT TIME ZONE ?)::date, 'YYYY-MM-DD') AS day
+       FROM messages m
+      WHERE m.organization_id = ? AND m.flow = 'outbound'
+        AND NOT ((m.errors IS NOT NULL AND m.errors NOT IN ('null'::jsonb, '{}'::jsonb, '[]'::jsonb)) OR m.status = 'error' OR m.bsp_status IS NOT DISTINCT FROM 'error')
+      ORDER BY m.contact_id, m.inserted_at, m.id`,
+    [ZONE, orgId],
+  )).rows as Array<{ contact_id: string; us: string; day: string }>;
+  const openings = new Map<string, number>();
+  const last = new Map<number, number>();
+  let i = 0;
+  while (i < rows.length) {
+    const c = rows[i].contact_id;
+    const run: Array<{ us: number; day: string }> = [];
+    for (; i < rows.length && rows[i].contact_id === c; i++) if (Number(rows[i].us) < beforeUs) run.push({ us: Number(rows[i].us), day: rows[i].day });
+    if (!run.length) continue;
+    last.set(Number(c), chainContact(undefined, run, openings)!);
+  }
+  return { openings, last };
+}
+
+async function stored(): Promise<Map<string, number>> {
+  const rows = await p.store('daily_values').where({ org_id: orgId, metric: 'conversation_windows' }).select('day', 'value');
+  return new Map(rows.map((r: { day: string; value: string }) => [r.day, Number(r.value)]));
+}
+
+beforeAll(async () => {
+  p = await pipeline('chaingaps');
+  const org = await p.fx.org({ shortcode: 'chain', timezone: ZONE });
+  orgId = org.id;
+  const send = async (contact: number, ms: number, failed = false) =>
+    p.fx.message(org.id, { contactId: contact, flow: 'outbound', insertedAt: at(ms), ...(failed ? { errors: { message: 'failed' }, bspStatus: 'error' as const } : {}) });
+  const t = (iso: string) => Date.parse(iso);
+  const contact = () => p.fx.contact(org.id, { insertedAt: '2026-01-01 00:00:00' });
+
+  // exactly 24 h apart: every message opens
+  const exact = await contact();
+  for (let k = 0; k < 25; k++) await send(exact, t('2026-02-20T10:00:00Z') + k * DAY_US / 1000);
+  // never quiet for 24 h over 40 days: longer than the longest lookback, replayed from its first message
+  const busy = await contact();
+  for (let k = 0; k < 50; k++) await send(busy, t('2026-02-01T03:00:00Z') + k * 20 * 3600_000);
+  // a failed message inside a gap does not count: the gap stays a gap
+  const gapped = await contact();
+  for (const [iso, failed] of [['2026-02-27T23:00:00Z', false], ['2026-02-28T12:00:00Z', true], ['2026-02-28T23:00:00Z', false], ['2026-03-04T04:59:59.999Z', false], ['2026-03-05T04:59:59.999Z', false], ['2026-03-05T05:00:00Z', false]] as const) {
+    await send(gapped, t(iso), failed);
+  }
+  // the first message of a lookback falls inside a window opened just before the lookback: only a
+  // longer lookback shows where its chain starts (the range starts 2026-03-01T05:00Z, the first
+  // lookback 48 hours earlier)
+  const straddle = await contact();
+  for (const iso of ['2026-02-27T00:00:00Z', '2026-02-27T06:00:00Z', '2026-02-28T01:00:00Z', '2026-02-28T20:00:00Z', '2026-03-01T10:00:00Z']) await send(straddle, t(iso));
+  // around the DST change and local midnights
+  const dst = await contact();
+  for (const iso of ['2026-03-07T04:30:00Z', '2026-03-08T04:29:59Z', '2026-03-08T06:59:00Z', '2026-03-09T03:59:00Z', '2026-03-09T04:30:00Z']) await send(dst, t(iso));
+  // and 30 contacts at random times
+  const rnd = prng(42);
+  for (let c = 0; c < 30; c++) {
+    const id = await contact();
+    let ms = t('2026-02-05T00:00:00Z') + Math.floor(rnd() * 5 * 86_400_000);
+    while (ms < t('2026-03-14T05:00:00Z')) {
+      await send(id, ms, rnd() < 0.05);
+      ms += Math.floor((rnd() < 0.7 ? rnd() * 30 : 20 + rnd() * 60) * 3600_000);
+    }
+  }
+});
+afterAll(() => p?.close());
+
+describe('the conversation chain replayed from the last gaps', () => {
+  it('a first range run equals a full recomputation, day by day', async () => {
+    expect((await p.run({ job: 'range', from: '2026-03-01', to: '2026-03-12' }, NOW)).exitCode).toBe(0);
+    const full = await fullRecomputation();
+    const got = await stored();
+    for (const [day, n] of got) expect(n, day).toBe(full.openings.get(day) ?? 0);
+    expect([...got.keys()].sort()).toEqual(Array.from({ length: 12 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`));
+  });
+
+  it('a rerun of a middle day equals it too, and leaves the stored chain where it was', async () => {
+    const chain = await p.store('conversation_chains').where({ org_id: orgId }).first();
+    const state = await p.store('conversation_chain_state').where({ org_id: orgId }).orderBy('contact_id');
+    expect((await p.run({ job: 'daily', date: '2026-03-08' }, NOW)).exitCode).toBe(0);
+    const full = await fullRecomputation();
+    expect((await stored()).get('2026-03-08')).toBe(full.openings.get('2026-03-08') ?? 0);
+    expect(await p.store('conversation_chains').where({ org_id: orgId }).first()).toMatchObject({ chained_until: chain.chained_until });
+    expect(await p.store('conversation_chain_state').where({ org_id: orgId }).orderBy('contact_id')).toEqual(state);
+  });
+
+  it('the nightly continuation from the stored state equals it, and so does the state it stores', async () => {
+    expect((await p.run({ job: 'daily', date: '2026-03-13' }, NOW)).exitCode).toBe(0);
+    const full = await fullRecomputation();
+    const got = await stored();
+    for (const [day, n] of got) expect(n, day).toBe(full.openings.get(day) ?? 0);
+    const chain = await p.store('conversation_chains').where({ org_id: orgId }).first();
+    const until = new Date(chain.chained_until).getTime() * 1000;
+    const state = new Map((await p.store('conversation_chain_state').where({ org_id: orgId })).map((r: { contact_id: string; last_opened_us: string }) => [Number(r.contact_id), Number(r.last_opened_us)]));
+    // the contacts whose latest opening can still matter at the chain's end, with the same opening
+    const atEnd = await fullRecomputation(until);
+    const expected = new Map([...atEnd.last].filter(([, us]) => us >= until - DAY_US));
+    expect(new Map([...state].filter(([, us]) => us >= until - DAY_US))).toEqual(expected);
+  });
+});
