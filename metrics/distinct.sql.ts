@@ -1,7 +1,6 @@
 // Distinct counts (METRICS.md §3, §6) per day and, for months and ranges, distinct over the
 // whole period — never a sum of the days. Used by the active_contacts and conversations families.
 import { SCOPE_CTES } from '../extract/windows.ts';
-import type { FamilyOutput, FamilyRow, IdSetRow } from './family.ts';
 
 export interface PeriodSpec {
   orgId: number;
@@ -16,22 +15,6 @@ export function periodBindings(periods: PeriodSpec[]) {
     p_froms: periods.map((p) => p.from),
     p_tos: periods.map((p) => p.to),
   };
-}
-
-/**
- * Move the day rows' id arrays (column `ids`) into the family's `idSets` side table. node-pg
- * returns bigint arrays as strings: integer ids become numbers, text ids stay text.
- */
-export function takeIdSets(output: { columns: readonly string[]; rows: FamilyRow[] }, key: string, ids: 'int' | 'text'): FamilyOutput {
-  const idSets: IdSetRow[] = [];
-  for (const r of output.rows) {
-    if (r.period === null || r.period === undefined) {
-      const list = (r.ids as Array<string | number>) ?? [];
-      idSets.push({ org_id: Number(r.org_id), day: r.day as string, key, ids: ids === 'int' ? list.map(Number) : list.map(String) });
-    }
-    delete r.ids;
-  }
-  return { columns: output.columns.filter((c) => c !== 'ids'), rows: output.rows, tables: { idSets } };
 }
 
 /**

@@ -157,3 +157,19 @@ export async function query(db: Db, sql: string, bindings: Knex.ValueDict): Prom
   const r = await db.raw<{ rows: FamilyRow[]; fields: Array<{ name: string }> }>(sql, bindings);
   return { columns: r.fields.map((f) => f.name), rows: r.rows };
 }
+
+/**
+ * Move the day rows' id arrays (column `ids`) into the family's `idSets` side table. node-pg
+ * returns bigint arrays as strings: integer ids become numbers, text ids stay text.
+ */
+export function takeIdSets(output: { columns: readonly string[]; rows: FamilyRow[] }, key: string, ids: 'int' | 'text'): FamilyOutput {
+  const idSets: IdSetRow[] = [];
+  for (const r of output.rows) {
+    if (r.period === null || r.period === undefined) {
+      const list = (r.ids as Array<string | number>) ?? [];
+      idSets.push({ org_id: Number(r.org_id), day: r.day as string, key, ids: ids === 'int' ? list.map(Number) : list.map(String) });
+    }
+    delete r.ids;
+  }
+  return { columns: output.columns.filter((c) => c !== 'ids'), rows: output.rows, tables: { idSets } };
+}

@@ -1,8 +1,8 @@
 // active_contacts (METRICS.md §3, §6): distinct real contacts with at least one inbound message,
 // per day and over each requested month or range.
 import { local } from '../../extract/windows.ts';
-import { countPairs, periodBindings, takeIdSets } from '../distinct.sql.ts';
-import { defineFamily, query } from '../family.ts';
+import { countPairs, periodBindings } from '../distinct.sql.ts';
+import { defineFamily, query, takeIdSets } from '../family.ts';
 import { SCOPED_MESSAGES } from '../message-filters.sql.ts';
 
 const SQL = countPairs(

@@ -3,8 +3,8 @@
 // per day and over each requested month or range.
 import { local } from '../../extract/windows.ts';
 import { idFloor } from '../../extract/id-floor.ts';
-import { countPairs, periodBindings, takeIdSets } from '../distinct.sql.ts';
-import { defineFamily, query } from '../family.ts';
+import { countPairs, periodBindings } from '../distinct.sql.ts';
+import { defineFamily, query, takeIdSets } from '../family.ts';
 
 const SQL = countPairs(
   `SELECT DISTINCT mc.organization_id AS org_id, ${local('mc.inserted_at')}::date AS day, mc.conversation_id AS item
