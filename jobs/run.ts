@@ -12,6 +12,7 @@ import type { OrgReport } from '../metrics/report.ts';
 import type { RateCard } from '../config/rate-card.ts';
 import { chainStore } from '../store/chains.ts';
 import { readOrgReport } from '../store/read.ts';
+import { rollingPeriods } from '../store/rolling.ts';
 import { writeOrgComputation } from '../store/write.ts';
 import { saveOrg } from '../store/orgs.ts';
 import { insertRunning, lockOrgWrites, markDelivering, markFailed, markStored, markSucceeded, type JobKind, type Trigger } from '../store/runs.ts';
@@ -296,7 +297,10 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
 
   const summary: RunSummary = { job: req.job, trigger, startedAt, finishedAt: '', orgs: [...outcomes.values()], exitCode: 0 };
   const reports: OrgReport[] = [];
-  for (const org of succeeded) reports.push({ ...(await readOrgReport(deps.store, org.id, deps.now)), rateCard: deps.rateCard ?? null });
+  for (const org of succeeded) {
+    const report = await readOrgReport(deps.store, org.id, deps.now);
+    reports.push({ ...report, rolling: await rollingPeriods(deps.store, report, deps.now), rateCard: deps.rateCard ?? null });
+  }
   // The data files are always written; when the site is published they are part of it (the
   // publisher writes them into the new site), so they are not written twice.
   const publishing = req.site !== false && !!deps.publishSite;

@@ -83,6 +83,18 @@ export interface OrgReport {
    * error_messages is known and was stored with its codes. Absent: none is known.
    */
   errorCodes?: DayErrorCodes[];
+  /** The last 7, 30 and 90 days and the year to date, kept current by the nightly run (store/rolling.ts). */
+  rolling?: RollingPeriod[];
   /** The operator's prices (REPORTS_RATE_CARD), for an estimated cost; absent or null: no money is shown. */
   rateCard?: RateCard | null;
+}
+
+/** A period that ends with the latest computed day, published under a fixed name. */
+export interface RollingPeriod {
+  /** Its page: <sc>/recent/<name>.html */
+  name: string;
+  label: string;
+  row: PeriodRow;
+  /** The period of equal length just before it, what it is compared with. */
+  previous: PeriodRow;
 }

@@ -26,6 +26,7 @@ export const sitePaths = {
   daily: (sc: string, date: string) => `${sc}/daily/${date}.html`,
   monthly: (sc: string, month: string) => `${sc}/monthly/${month}.html`,
   range: (sc: string, key: string) => `${sc}/range/${key}.html`,
+  recent: (sc: string, name: string) => `${sc}/recent/${name}.html`,
   /** What `serve` answers with a range page of any dates: `<sc>/range?from=…&to=…`. */
   servedRange: (sc: string) => `${sc}/range`,
   data: (sc: string, file: string) => `${sc}/data/${file}`,

@@ -118,6 +118,8 @@ export interface OrgIndexPage extends PageBase {
   charts90: { heading: string; charts: ChartBlock[] };
   archive: ArchiveMonth[];
   ranges: NavLink[];
+  /** The rolling periods: last 7, 30, 90 days, year to date. */
+  recent: NavLink[];
   bookmarks: SafeBookmark[];
   downloads: NavLink[];
   rangeForm: RangeForm | null;

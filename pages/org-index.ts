@@ -101,6 +101,7 @@ export function buildOrgIndex(report: OrgReport, opts: OrgIndexOptions): { page:
     },
     archive,
     ranges: index.ranges.map((r) => ({ href: relativeHref(path, sitePaths.range(sc, r.key)), label: formatSpan(r.from, r.to) })),
+    recent: (report.rolling ?? []).map((r) => ({ href: relativeHref(path, sitePaths.recent(sc, r.name)), label: `${r.label} (${formatSpan(r.row.from, r.row.to)})` })),
     bookmarks,
     downloads: DATA_FILES.filter(([f]) => opts.dataFiles.includes(f)).map(([f, label]) => ({ href: relativeHref(path, sitePaths.data(sc, f)), label })),
     rangeForm: rangeForm(index, sc, report.org.timezone, path, addDays(end, -29), end, !!opts.served),
