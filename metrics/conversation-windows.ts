@@ -48,6 +48,9 @@ export function planChain(orgId: number, lo: Date, hi: Date, stored: { chainedUn
 /** Lookbacks tried, in days, for contacts whose last gap is not found yet; then their whole history. */
 export const RESTART_LOOKBACK_DAYS = [2, 8, 32] as const;
 
+/** Restarts this close before a span are read with it by time; older ones by contact. */
+const NEAR_DAYS = 8;
+
 /**
  * Per replayed org, each contact with counted messages shortly before `from`: the instant (µs) of
  * its last message that follows a gap of 24 hours or more, or null when none was found within the
@@ -142,8 +145,15 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   if (plans.length === 0) return out;
   for (const p of plans) out.set(p.orgId, { plan: p, openings: new Map(), state: new Map() });
   const restarts = await findRestarts(db, scope, plans);
-  const rs = [...restarts].flatMap(([org, m]) => [...m].map(([contact, us]) => ({ org, contact, us })));
-  const lower = new Date(Math.min(...plans.map((p) => p.from.getTime()), ...rs.filter((r) => r.us !== null).map((r) => Math.floor(r.us! / 1000))));
+  // Replayed contacts whose chain starts within the last days before the span are read with the
+  // span's neighbours by time (one range scan, filtered here); the few whose last gap lies further
+  // back, or was not found, through the contact index.
+  const all = [...restarts].flatMap(([org, m]) => [...m].map(([contact, us]) => ({ org, contact, us })));
+  const spanLo = Math.min(...plans.map((p) => p.from.getTime()));
+  const nearLimit = (spanLo - NEAR_DAYS * 86_400_000) * 1000;
+  const near = all.filter((r) => r.us !== null && r.us >= nearLimit);
+  const nearLo = near.length ? Math.floor(Math.min(...near.map((r) => r.us!)) / 1000) : spanLo;
+  const far = all.filter((r) => r.us === null || r.us < nearLo * 1000);
   const upper = new Date(Math.max(...plans.map((p) => p.to.getTime())));
   const counted = `m.flow = 'outbound' AND NOT ${MESSAGE_FAILED} AND m.contact_id NOT IN (SELECT id FROM sys)`;
   const columns = `m.organization_id, m.contact_id, m.inserted_at, m.id, ${local('m.inserted_at')}::date - DATE '1970-01-01' AS day`;
@@ -152,30 +162,23 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     ch AS NOT MATERIALIZED (
       SELECT * FROM unnest(CAST(:c_orgs AS bigint[]), CAST(:c_froms AS timestamp[]), CAST(:c_tos AS timestamp[])) AS c(org_id, c_from, c_to)
     ),
-    rs AS MATERIALIZED (
+    far AS MATERIALIZED (
       SELECT * FROM unnest(CAST(:r_orgs AS bigint[]), CAST(:r_contacts AS bigint[]), CAST(:r_froms AS timestamp[])) AS r(org_id, contact_id, r_from)
     ),
     chained AS (
-      -- every counted message of the planned spans
+      -- every counted message of the planned spans, and of the days just before them (kept only
+      -- from each replayed contact's restart on, below)
       SELECT ${columns}
         FROM messages m JOIN o ON o.org_id = m.organization_id JOIN ch ON ch.org_id = m.organization_id
        WHERE ${counted}
          AND m.inserted_at >= CAST(:c_lo AS timestamp) AND m.inserted_at < CAST(:c_hi AS timestamp)
-         AND m.inserted_at >= ch.c_from AND m.inserted_at < ch.c_to
+         AND m.inserted_at >= LEAST(ch.c_from, CAST(:c_lo AS timestamp)) AND m.inserted_at < ch.c_to
       UNION ALL
-      -- the replayed contacts' messages from their last gap before the span
+      -- contacts whose chain starts further back: their messages before those days
       SELECT ${columns}
-        FROM messages m JOIN o ON o.org_id = m.organization_id JOIN ch ON ch.org_id = m.organization_id
-        JOIN rs ON rs.org_id = m.organization_id AND rs.contact_id = m.contact_id
-       WHERE ${counted} AND rs.r_from IS NOT NULL
-         AND m.inserted_at >= CAST(:c_lo AS timestamp) AND m.inserted_at >= rs.r_from AND m.inserted_at < ch.c_from
-      UNION ALL
-      -- contacts without a gap in the longest lookback: their whole history, through the contact index
-      SELECT ${columns}
-        FROM messages m JOIN o ON o.org_id = m.organization_id JOIN ch ON ch.org_id = m.organization_id
-       WHERE m.contact_id = ANY(ARRAY(SELECT contact_id FROM rs WHERE r_from IS NULL))
-         AND (m.organization_id, m.contact_id) IN (SELECT org_id, contact_id FROM rs WHERE r_from IS NULL)
-         AND ${counted} AND m.inserted_at < ch.c_from
+        FROM messages m JOIN o ON o.org_id = m.organization_id JOIN far ON far.org_id = m.organization_id AND far.contact_id = m.contact_id
+       WHERE m.contact_id = ANY(ARRAY(SELECT contact_id FROM far))
+         AND ${counted} AND (far.r_from IS NULL OR m.inserted_at >= far.r_from) AND m.inserted_at < CAST(:c_lo AS timestamp)
     )
     SELECT organization_id, contact_id, (extract(epoch FROM inserted_at) * 1000000)::bigint, day
       FROM chained
@@ -185,11 +188,18 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     c_orgs: plans.map((p) => p.orgId),
     c_froms: plans.map((p) => utcText(p.from)),
     c_tos: plans.map((p) => utcText(p.to)),
-    c_lo: utcText(lower),
+    c_lo: utcText(new Date(nearLo)),
     c_hi: utcText(upper),
-    r_orgs: rs.map((r) => r.org),
-    r_contacts: rs.map((r) => r.contact),
-    r_froms: rs.map((r) => (r.us === null ? null : utcText(new Date(Math.floor(r.us / 1000))))),
+    r_orgs: far.map((r) => r.org),
+    r_contacts: far.map((r) => r.contact),
+    r_froms: far.map((r) => (r.us === null ? null : utcText(new Date(Math.floor(r.us / 1000))))),
+  };
+  /** A message before its org's span counts only for a replayed contact, from its restart on. */
+  const fromUs = new Map(plans.map((p) => [p.orgId, p.from.getTime() * 1000]));
+  const keep = (org: number, contact: number, us: number): boolean => {
+    if (us >= fromUs.get(org)!) return true;
+    const r = restarts.get(org)?.get(contact);
+    return r !== undefined && (r === null || us >= r);
   };
 
   const dayLabels = new Map<number, string>();
@@ -218,7 +228,8 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
       curOrg = org;
       curContact = contact;
     }
-    run.push({ us: Number(f[2]), day: label(Number(f[3])) });
+    const us = Number(f[2]);
+    if (keep(org, contact, us)) run.push({ us, day: label(Number(f[3])) });
   });
   flush();
   // Seeded contacts without messages in the range keep their opening.

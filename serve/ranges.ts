@@ -91,10 +91,21 @@ export function createRangeService(o: RangeServiceOptions) {
     return { ...report, ranges: [...report.ranges.filter((r) => !keys.has(r.key)), ...rows] };
   }
 
-  async function make(orgId: number, shortcode: string, from: string, to: string, format: Format): Promise<RangeAnswer> {
+  // The org's stored report, read once per store version: every range of it is made from it.
+  const reports = new Map<number, { version: string; report: Promise<OrgReport> }>();
+  function reportOf(orgId: number, version: string): Promise<OrgReport> {
+    const had = reports.get(orgId);
+    if (had && had.version === version) return had.report;
+    const report = readOrgReport(o.store, orgId, o.now());
+    report.catch(() => reports.delete(orgId));
+    reports.set(orgId, { version, report });
+    return report;
+  }
+
+  async function make(orgId: number, shortcode: string, from: string, to: string, format: Format, version: string): Promise<RangeAnswer> {
     const known = await o.store('orgs').where({ org_id: orgId }).first();
     if (!known) return bad('No day of this organization has been computed yet.', format);
-    const report = await readOrgReport(o.store, orgId, o.now());
+    const report = await reportOf(orgId, version);
     const days = reportIndex(report).days;
     const first = days[0]?.date;
     const last = days[days.length - 1]?.date;
@@ -142,7 +153,7 @@ export function createRangeService(o: RangeServiceOptions) {
       }
       const t0 = Date.now();
       try {
-        const a = await mine(() => render(() => make(req.orgId, req.shortcode, from, to, req.format)));
+        const a = await mine(() => render(() => make(req.orgId, req.shortcode, from, to, req.format, version)));
         if (a.status === 200) remember(`${key}|${version}`, a);
         o.log('serve.range', { org: req.shortcode, from, to, format: req.format, status: a.status, ms: Date.now() - t0 });
         return a;
