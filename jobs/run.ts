@@ -296,14 +296,15 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   }
 
   const summary: RunSummary = { job: req.job, trigger, startedAt, finishedAt: '', orgs: [...outcomes.values()], exitCode: 0 };
-  const reports: OrgReport[] = [];
-  for (const org of succeeded) {
-    const report = await readOrgReport(deps.store, org.id, deps.now);
-    reports.push({ ...report, rolling: await rollingPeriods(deps.store, report, deps.now), rateCard: deps.rateCard ?? null });
-  }
   // The data files are always written; when the site is published they are part of it (the
   // publisher writes them into the new site), so they are not written twice.
   const publishing = req.site !== false && !!deps.publishSite;
+  const reports: OrgReport[] = [];
+  for (const org of succeeded) {
+    const report = await readOrgReport(deps.store, org.id, deps.now);
+    // The rolling periods are pages of the site only.
+    reports.push({ ...report, rolling: publishing ? await rollingPeriods(deps.store, report, deps.now) : undefined, rateCard: deps.rateCard ?? null });
+  }
   if (!publishing) await writeSiteDataFiles(reports, deps.outputDir, { log: deps.log });
   const periods = new Map<string, RunPeriod>(
     planned.map((p) => [p.org.shortcode, { from: p.from, to: p.to, lateSince: outcomes.get(p.org.id)?.late ? outcomes.get(p.org.id)?.dueAt : undefined }]),
