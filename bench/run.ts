@@ -33,6 +33,8 @@ const DAYS = Number(a.days);
 const RANGE_FROM = addDays(END, -DAYS);
 const RANGE_TO = addDays(END, -1);
 const RERUN = addDays(RANGE_FROM, Math.floor(DAYS / 2));
+/** The runs happen the morning after the last generated day: (d) is the nightly run for yesterday. */
+const NOW = `${addDays(END, 1)}T06:00:00Z`;
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const log = (...m: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...m);
 
@@ -65,7 +67,7 @@ try {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-out-'));
   /** One command as the operator types it, timed whole by GNU time: wall seconds and peak RSS. */
   const cli = (args: string[]) => {
-    const r = spawnSync('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, path.join(ROOT, 'bin/glific-reports.js'), ...args, '--no-site', '--no-email', '--json'], {
+    const r = spawnSync('/usr/bin/time', ['-f', 'BENCH %e %M', process.execPath, path.join(ROOT, 'bin/glific-reports.js'), ...args, '--no-site', '--no-email', '--json', '--now', NOW], {
       cwd: ROOT,
       encoding: 'utf8',
       maxBuffer: 1 << 26,

@@ -11,7 +11,7 @@ import { migrateStore } from '../store/connect.ts';
 import { openContext } from './context.ts';
 import { publishStep, digestStep } from './steps.ts';
 import { humanSummary } from './summary.ts';
-import type { Act, CommandEnv } from './io.ts';
+import { parseNow, type Act, type CommandEnv } from './io.ts';
 
 type Job = 'daily' | 'monthly' | 'range';
 
@@ -26,6 +26,7 @@ interface RunOptions {
   resend?: boolean;
   recapture?: boolean;
   json?: boolean;
+  now?: string;
 }
 
 const SUMMARY: Record<Job, string> = {
@@ -75,11 +76,12 @@ export function addRunCommand(program: Command, act: Act): void {
       .option('--resend', 'send digests again that were already sent (default: off)')
       .option('--recapture', 'replace end-of-day snapshots an earlier run took (default: keep)')
       .option('--json', 'print the summary as JSON on stdout (default: readable text)')
+      .option('--now <ISO-INSTANT>', 'pretend it is this instant, e.g. 2026-03-10T02:30:00Z (default: now)')
       .action(act<RunOptions>((opts, env) => commandRun(runRequest(job, opts), env)));
   }
 }
 
-export function runRequest(job: Job, v: RunOptions): RunRequest & { json: boolean } {
+export function runRequest(job: Job, v: RunOptions): RunRequest & { json: boolean; now?: Date } {
   for (const p of PERIOD_OPTIONS) {
     const name = p.flags.slice(2, p.flags.indexOf(' ')) as 'date' | 'month' | 'from' | 'to';
     if (v[name] !== undefined && p.job !== job) throw new UsageError(`--${name} does not apply to run ${job}`);
@@ -96,13 +98,14 @@ export function runRequest(job: Job, v: RunOptions): RunRequest & { json: boolea
     resend: !!v.resend,
     recapture: !!v.recapture,
     json: !!v.json,
+    now: parseNow(v.now),
   };
 }
 
-async function commandRun(req: RunRequest & { json: boolean }, { config, io, log }: CommandEnv): Promise<number> {
+async function commandRun(req: RunRequest & { json: boolean; now?: Date }, { config, io, log }: CommandEnv): Promise<number> {
   const ctx = await openContext(config, log);
   try {
-    const now = io.now();
+    const now = req.now ?? io.now();
     const plan = await planRun(req, { glific: ctx.glific, now, fallbackZone: config.timezoneFallback });
     await migrateStore(ctx.store);
     // On a terminal a progress bar; elsewhere the JSON log lines are the progress.

@@ -3,14 +3,13 @@
 // exits (1 if a run failed); `--now` pretends the clock says that instant (tests, replays).
 import type { Command } from 'commander';
 import type { Config } from '../config/env.ts';
-import { UsageError } from '../config/errors.ts';
 import type { Log } from '../lib/log.ts';
 import { Scheduler } from '../jobs/scheduler.ts';
 import { scheduleConfig } from '../jobs/fire-times.ts';
 import { migrateStore } from '../store/connect.ts';
 import { openContext } from './context.ts';
 import { digestStep, publishStep } from './steps.ts';
-import type { Act, CliIo } from './io.ts';
+import { parseNow, type Act, type CliIo } from './io.ts';
 import { humanSummary } from './summary.ts';
 
 /** How long SIGTERM waits for the run in hand before failing it and exiting. */
@@ -38,12 +37,7 @@ export function addScheduleCommand(program: Command, act: Act): void {
 }
 
 function parse(v: ScheduleOptions) {
-  let now: Date | undefined;
-  if (v.now !== undefined) {
-    now = new Date(v.now);
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(v.now) || Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 instant like 2026-03-10T02:30:00Z (got "${v.now}")`);
-  }
-  return { once: !!v.once, now, site: v.site, email: v.email, json: !!v.json };
+  return { once: !!v.once, now: parseNow(v.now), site: v.site, email: v.email, json: !!v.json };
 }
 
 export async function commandSchedule(opts: ReturnType<typeof parse>, config: Config, io: CliIo, log: Log): Promise<number> {

@@ -157,6 +157,13 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   const upper = new Date(Math.max(...plans.map((p) => p.to.getTime())));
   const counted = `m.flow = 'outbound' AND NOT ${MESSAGE_FAILED} AND m.contact_id NOT IN (SELECT id FROM sys)`;
   const columns = `m.organization_id, m.contact_id, m.inserted_at, m.id, ${local('m.inserted_at')}::date - DATE '1970-01-01' AS day`;
+  // Only when there are such contacts: an empty ANY(...) would still be planned as a scan.
+  const farPart = !far.length ? '' : `UNION ALL
+      -- contacts whose chain starts further back: their messages before those days
+      SELECT ${columns}
+        FROM messages m JOIN o ON o.org_id = m.organization_id JOIN far ON far.org_id = m.organization_id AND far.contact_id = m.contact_id
+       WHERE m.contact_id = ANY(ARRAY(SELECT contact_id FROM far))
+         AND ${counted} AND (far.r_from IS NULL OR m.inserted_at >= far.r_from) AND m.inserted_at < CAST(:c_lo AS timestamp)`;
   const sql = `
     WITH ${SCOPE_CTES},
     ch AS NOT MATERIALIZED (
@@ -173,12 +180,7 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
        WHERE ${counted}
          AND m.inserted_at >= CAST(:c_lo AS timestamp) AND m.inserted_at < CAST(:c_hi AS timestamp)
          AND m.inserted_at >= LEAST(ch.c_from, CAST(:c_lo AS timestamp)) AND m.inserted_at < ch.c_to
-      UNION ALL
-      -- contacts whose chain starts further back: their messages before those days
-      SELECT ${columns}
-        FROM messages m JOIN o ON o.org_id = m.organization_id JOIN far ON far.org_id = m.organization_id AND far.contact_id = m.contact_id
-       WHERE m.contact_id = ANY(ARRAY(SELECT contact_id FROM far))
-         AND ${counted} AND (far.r_from IS NULL OR m.inserted_at >= far.r_from) AND m.inserted_at < CAST(:c_lo AS timestamp)
+      ${farPart}
     )
     SELECT organization_id, contact_id, (extract(epoch FROM inserted_at) * 1000000)::bigint, day
       FROM chained

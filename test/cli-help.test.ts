@@ -32,7 +32,7 @@ function optionsOf(help: string): Map<string, string> {
   return entries;
 }
 
-const COMMON_RUN = ['--org', '--no-site', '--no-email', '--resend', '--recapture', '--json'];
+const COMMON_RUN = ['--org', '--no-site', '--no-email', '--resend', '--recapture', '--json', '--now'];
 const LEAVES: Array<[string[], string[]]> = [
   [['run', 'daily'], ['--date', ...COMMON_RUN]],
   [['run', 'monthly'], ['--month', ...COMMON_RUN]],
