@@ -1,6 +1,7 @@
 // Every metric family of the registry for a set of orgs and their local days, each computed by
 // one set-based run over the whole request (never a query per day or per metric), assembled into
 // plain per-org data by copying each family's result columns into the days by key name.
+import pLimit from 'p-limit';
 import type { Db } from '../db/connect.ts';
 import { resolveWindows, type OrgDays, type OrgWindow } from '../extract/windows.ts';
 import { addDays, eachDate, localDay } from '../lib/calendar.ts';
@@ -55,6 +56,9 @@ async function timed<T>(name: string, onStage: ComputeRequest['onStage'], fn: ()
   onStage?.(name, Date.now() - t0, rows(r));
   return r;
 }
+
+/** Family queries sent to Glific at once. */
+export const FAMILY_CONCURRENCY = 2;
 
 export function countable(table: SourceTable, day: string, from: CountableFrom): boolean {
   const f = from[table];
@@ -176,10 +180,12 @@ export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<M
   for (const spec of req.periods) out.get(spec.orgId)?.periods.push({ spec, values: {} });
 
   const ctx: FamilyContext = { glific, scope, periods: req.periods, chains: req.chains };
-  for (const family of FAMILIES as readonly Family[]) {
-    const result = await timed(family.name, st, () => family.run(ctx), (r) => r.rows.length);
-    assembleFamily(family, result, out, req.periods);
-  }
+  // Two families at a time (PostgreSQL works one query per core); assembled in registry order,
+  // since a derived key may read the keys of families before it.
+  const limit = pLimit(FAMILY_CONCURRENCY);
+  const results = (FAMILIES as readonly Family[]).map((family) => limit(() => timed(family.name, st, () => family.run(ctx), (r) => r.rows.length)));
+  results.forEach((r) => r.catch(() => undefined)); // the first failure is thrown below, in order
+  for (const [i, family] of (FAMILIES as readonly Family[]).entries()) assembleFamily(family, await results[i], out, req.periods);
 
   const stats = await timed('glific_stats', st, () => statsDays(glific, scope), (r) => r.length);
   const dayIndex = new Map<string, ComputedDay>();
