@@ -10,6 +10,7 @@ import { SERVED_ONLY_MARK } from '../pages/range-form.ts';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Knex } from 'knex';
 import type { Log } from '../lib/log.ts';
+import type { RateCard } from '../config/rate-card.ts';
 import { checkRequestPath, findSiteFile } from './files.ts';
 import { FolderOwners } from './owners.ts';
 import { createRangeService } from './ranges.ts';
@@ -63,6 +64,8 @@ export interface ServeOptions {
   /** Login attempts being checked at once; more are answered 503 at once. Default 64. */
   maxLoginsInFlight?: number;
   timeouts?: Partial<ServeTimeouts>;
+  /** The operator's prices, for the estimated cost on range pages made on request (REPORTS_RATE_CARD). */
+  rateCard?: RateCard | null;
 }
 
 export const CONTENT_SECURITY_POLICY =
@@ -105,7 +108,7 @@ export async function createServeApp(o: ServeOptions): Promise<FastifyInstance> 
   const now = o.now ?? (() => new Date());
   const sessions = new SessionStore(o.store);
   const owners = new FolderOwners(o.siteDir);
-  const ranges = createRangeService({ store: o.store, now: o.now ?? (() => new Date()), log });
+  const ranges = createRangeService({ store: o.store, now: o.now ?? (() => new Date()), log, rateCard: o.rateCard ?? null });
   const forms = new FormTokens(o.sessionSecret ?? (await sharedFormKey(o.store)));
   const verifier: Verifier = createVerifier(o.glific, { dummyIterations: o.dummyIterations, hashConcurrency: o.hashConcurrency });
   const byPhone = new Throttle(o.phoneRule ?? DEFAULT_PHONE_RULE);

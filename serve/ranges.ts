@@ -13,6 +13,7 @@ import type { Knex } from 'knex';
 import { daysBetween, isValidDay, localDateTime } from '../lib/calendar.ts';
 import { formatDate } from '../lib/words.ts';
 import type { Log } from '../lib/log.ts';
+import type { RateCard } from '../config/rate-card.ts';
 import { DAILY_KEYS } from '../metrics/registry.ts';
 import { periodRow, previousPeriod, rangePeriod } from '../metrics/period.ts';
 import type { OrgReport, PeriodRow } from '../metrics/report.ts';
@@ -45,6 +46,8 @@ export interface RangeServiceOptions {
   queuePerUser?: number;
   /** Answers kept. Default 200. */
   cacheSize?: number;
+  /** The operator's prices: an estimated cost as on published pages. */
+  rateCard?: RateCard | null;
 }
 
 type Format = 'page' | 'csv';
@@ -96,7 +99,7 @@ export function createRangeService(o: RangeServiceOptions) {
   function reportOf(orgId: number, version: string): Promise<OrgReport> {
     const had = reports.get(orgId);
     if (had && had.version === version) return had.report;
-    const report = readOrgReport(o.store, orgId, o.now());
+    const report = readOrgReport(o.store, orgId, o.now()).then((r) => ({ ...r, rateCard: o.rateCard ?? null }));
     report.catch(() => reports.delete(orgId));
     reports.set(orgId, { version, report });
     return report;

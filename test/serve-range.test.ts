@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { FIXTURE_PASSWORD } from '../demo/glific/fixture.ts';
 import { createServeApp } from '../serve/app.ts';
+import { parseRateCard } from '../config/rate-card.ts';
 import { DAILY_KEYS } from '../metrics/registry.ts';
 import { pipeline, type Pipeline } from './support/pipeline.ts';
 
@@ -141,6 +142,22 @@ describe('asking for a range', () => {
     expect((await p.run({ job: 'daily', date: '2026-03-03' }, NOW)).exitCode).toBe(0);
     expect((await get('/nyc/range?from=2026-03-02&to=2026-03-04', nyc)).statusCode).toBe(200);
     expect(made()).toBe(2);
+  });
+
+  it('shows the estimated cost when the operator has a rate card, and no money otherwise', async () => {
+    const plain = await get('/nyc/range?from=2026-03-02&to=2026-03-05', nyc);
+    expect(plain.body).toContain('Billable messages (estimated)');
+    expect(plain.body).not.toMatch(/Estimated cost|\bINR\b/);
+    const priced = await createServeApp({ siteDir, glific: p.glific, store: p.store, dummyIterations: 1000, now: () => new Date(NOW), rateCard: parseRateCard('category,currency,price,from\nmarketing,INR,0.8,2025-07-01\nutility,INR,0.1,2025-07-01\nauthentication,INR,0.1,2025-07-01\n', 'rates.csv') });
+    try {
+      // sessions live in the results store: the same cookie works on another instance
+      const res = await priced.inject({ method: 'GET', url: '/nyc/range?from=2026-03-02&to=2026-03-05', headers: { cookie: nyc } });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('Estimated cost');
+      expect(res.body).toContain('INR 0.00');
+    } finally {
+      await priced.close();
+    }
   });
 
   it('a burst from one user is bounded (429) and does not stop another user’s page', async () => {
