@@ -20,8 +20,22 @@ function colourScale(series: Series[]) {
   return { domain: series.map((s) => s.label), range: series.map((s) => s.colour) };
 }
 
-/** One line per series over local dates, window [from, to] fixed even when days are missing. */
-export function dailyLines(o: { title: string; description: string; yTitle: string; series: Series[]; from: string; to: string; values: LongRow[]; percent?: boolean }): VegaLiteSpec {
+interface DailyOptions {
+  title: string;
+  description: string;
+  yTitle: string;
+  series: Series[];
+  from: string;
+  to: string;
+  values: LongRow[];
+}
+
+/**
+ * What every chart over local dates shares: the window [from, to] as params (fixed even when days
+ * are missing), and an x axis of UTC midnights standing for local dates — UTC time units and
+ * scale keep the server's zone out of the axis. `extraDay`: bars need room for the last day.
+ */
+function dailyFrame(o: DailyOptions, extraDay: boolean) {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: o.title,
@@ -33,15 +47,22 @@ export function dailyLines(o: { title: string; description: string; yTitle: stri
       { name: 'x_to', value: toUtcMs(o.to) },
     ],
     data: { values: o.values },
+    x: {
+      field: 'date', type: 'temporal', timeUnit: 'utcyearmonthdate', title: null,
+      scale: { type: 'utc', domain: [{ expr: 'x_from' }, { expr: extraDay ? 'x_to + 86400000' : 'x_to' }] },
+      axis: { format: '%d %b', labelOverlap: 'greedy', labelAngle: 0, tickCount: 6 },
+    },
+  };
+}
+
+/** One line per series over local dates. */
+export function dailyLines(o: DailyOptions & { percent?: boolean }): VegaLiteSpec {
+  const { x, ...frame } = dailyFrame(o, false);
+  return {
+    ...frame,
     mark: { type: 'line', point: { size: 18 }, strokeWidth: 2 },
     encoding: {
-      // Dates are UTC midnights standing for local dates: UTC time units and scale keep the
-      // server's zone out of the axis.
-      x: {
-        field: 'date', type: 'temporal', timeUnit: 'utcyearmonthdate', title: null,
-        scale: { type: 'utc', domain: [{ expr: 'x_from' }, { expr: 'x_to' }] },
-        axis: { format: '%d %b', labelOverlap: 'greedy', labelAngle: 0, tickCount: 6 },
-      },
+      x,
       y: {
         field: 'value', type: 'quantitative', title: o.yTitle,
         axis: o.percent ? { format: '.0%' } : { format: ',d', tickMinStep: 1 },
@@ -56,30 +77,17 @@ export function dailyLines(o: { title: string; description: string; yTitle: stri
   } as VegaLiteSpec;
 }
 
-/** Bars per local date, the series stacked in order, window [from, to] fixed even when days are missing. */
-export function dailyStackedBars(o: { title: string; description: string; yTitle: string; series: Series[]; from: string; to: string; values: LongRow[] }): VegaLiteSpec {
+/** Bars per local date, the series stacked in order. */
+export function dailyStackedBars(o: DailyOptions): VegaLiteSpec {
   const order = o.series.map((s) => s.label);
+  const { x, ...frame } = dailyFrame(o, true);
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: o.title,
-    description: o.description,
-    width: WIDTH,
-    height: 180,
-    params: [
-      { name: 'x_from', value: toUtcMs(o.from) },
-      { name: 'x_to', value: toUtcMs(o.to) },
-    ],
+    ...frame,
     // The stack order is the series order, bottom first: an index field, not the label's spelling.
     transform: [{ calculate: `indexof(${JSON.stringify(order)}, datum.series)`, as: 'series_order' }],
-    data: { values: o.values },
     mark: { type: 'bar' },
     encoding: {
-      // Dates are UTC midnights standing for local dates, as in dailyLines.
-      x: {
-        field: 'date', type: 'temporal', timeUnit: 'utcyearmonthdate', title: null,
-        scale: { type: 'utc', domain: [{ expr: 'x_from' }, { expr: 'x_to + 86400000' }] },
-        axis: { format: '%d %b', labelOverlap: 'greedy', labelAngle: 0, tickCount: 6 },
-      },
+      x,
       y: { field: 'value', type: 'quantitative', title: o.yTitle, stack: 'zero', axis: { format: ',d', tickMinStep: 1 } },
       color: { field: 'series', type: 'nominal', title: null, scale: colourScale(o.series), sort: order },
       order: { field: 'series_order', type: 'quantitative' },
