@@ -277,7 +277,11 @@ describe('a send longer than the claim window', () => {
     for (const m of smtp.received) counts.set(m.to, (counts.get(m.to) ?? 0) + 1);
     expect([...counts.values()].every((n) => n === 1), JSON.stringify([...counts])).toBe(true);
     expect([...counts.keys()].sort()).toEqual(['a@slow.example.org', 'b@slow.example.org', 'slow@example.org']);
-    expect(second.outcomes.filter((o) => o.status === 'held')).toHaveLength(1);
+    // The message still being sent is held by the second run, not taken over. (Under load the first
+    // run may also have claimed the next recipient by the time the second run reaches it: held too.)
+    const slow = smtp.received[0].to;
+    expect(second.outcomes.find((o) => o.recipient === slow)?.status).toBe('held');
+    expect(second.outcomes.filter((o) => o.status === 'held').length).toBeGreaterThanOrEqual(1);
     expect([...first.outcomes, ...second.outcomes].filter((o) => o.status === 'sent')).toHaveLength(3);
   });
 });
