@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { countable, type OrgComputation } from '../metrics/compute.ts';
 import { SOURCE_OF } from '../metrics/registry.ts';
 import { encodeInts, MAX_INT_ID, unionSize } from '../lib/id-sets.ts';
+import { daysBetween } from '../lib/calendar.ts';
 
 export const SET_KEYS = ['active_contacts', 'conversations'] as const;
 export type SetKey = (typeof SET_KEYS)[number];
@@ -47,14 +48,14 @@ export async function writeDaySets(trx: Knex.Transaction, c: OrgComputation, run
  * some day of the range has no stored set.
  */
 export async function distinctOverRange(db: Knex | Knex.Transaction, orgId: number, from: string, to: string): Promise<Record<SetKey, number | null>> {
-  const days = (await db.raw<{ rows: Array<{ n: number }> }>(`SELECT (?::date - ?::date + 1) AS n`, [to, from])).rows[0].n;
+  const days = daysBetween(from, to) + 1;
   const out = {} as Record<SetKey, number | null>;
   for (const key of SET_KEYS) {
     const { rows } = await db.raw<{ rows: Array<{ ints: Buffer | null; texts: string[] | null }> }>(
       `SELECT ints, texts FROM id_sets WHERE org_id = ? AND metric = ? AND day BETWEEN ? AND ?`,
       [orgId, key, from, to],
     );
-    if (rows.length !== Number(days)) {
+    if (rows.length !== days) {
       out[key] = null;
       continue;
     }
