@@ -22,6 +22,7 @@ export interface ComputedDay {
   dayEnd: Date | null;
 }
 
+/** A month or range of the run: its distinct values are filled by the store, from the days' id sets. */
 export interface ComputedPeriod {
   spec: PeriodSpec;
   values: Partial<Record<MetricKey, number>>;
@@ -91,25 +92,18 @@ function countableFrom(held: Held | undefined, today: string): CountableFrom {
   return from;
 }
 
-const sourceOf = (family: Family, def: KeyDef) => def.source ?? family.source;
-
 /**
- * Copy one family's result into the orgs' days and periods by column name. A countable day gets
- * a value for exactly the keys whose column the result has — its row's, or 0 without a row (a
- * real count of nothing); a declared key without a column is an error, never a silent 0.
+ * Copy one family's result into the orgs' days by column name. A countable day gets a value for
+ * exactly the keys whose column the result has — its row's, or 0 without a row (a real count of
+ * nothing); a declared key without a column is an error, never a silent 0.
  */
-export function assembleFamily(family: Family, output: FamilyOutput, orgs: Map<number, OrgComputation>, periods: PeriodSpec[]): void {
+export function assembleFamily(family: Family, output: FamilyOutput, orgs: Map<number, OrgComputation>): void {
   checkColumns(family, output.columns);
   const defs = family.keys as Record<string, KeyDef>;
   const copied = columnKeys(family);
   const derived = Object.keys(defs).filter((k) => defs[k].derive);
   const byDay = new Map<string, FamilyRow>();
-  const byPeriod = new Map<number, FamilyRow>();
   for (const r of output.rows) {
-    if (r.period !== null && r.period !== undefined) {
-      byPeriod.set(Number(r.period), r);
-      continue;
-    }
     const id = `${r.org_id}|${r.day}`;
     if (byDay.has(id)) throw new Error(`metric family "${family.name}" returned two rows for org ${r.org_id} and day ${r.day}`);
     byDay.set(id, r);
@@ -132,21 +126,6 @@ export function assembleFamily(family: Family, output: FamilyOutput, orgs: Map<n
         if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
       }
     }
-  }
-
-  if (family.periods) {
-    periods.forEach((spec, i) => {
-      const o = orgs.get(spec.orgId);
-      const p = o?.periods.find((x) => x.spec === spec);
-      if (!o || !p) return;
-      const values = p.values as Record<string, number>;
-      const r = byPeriod.get(i);
-      for (const k of copied) {
-        if (r && known(r[k])) values[k] = Number(r[k]);
-        // A period without any row still has a known value when its days can be counted: zero.
-        else if (countable(sourceOf(family, defs[k]), spec.from, o.countableFrom)) values[k] = 0;
-      }
-    });
   }
 
   for (const [name, rows] of Object.entries(output.tables ?? {}) as Array<[keyof SideTables, SideTables[keyof SideTables]]>) {
@@ -179,13 +158,13 @@ export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<M
   }
   for (const spec of req.periods) out.get(spec.orgId)?.periods.push({ spec, values: {} });
 
-  const ctx: FamilyContext = { glific, scope, periods: req.periods, chains: req.chains };
+  const ctx: FamilyContext = { glific, scope, chains: req.chains };
   // Two families at a time (PostgreSQL works one query per core); assembled in registry order,
   // since a derived key may read the keys of families before it.
   const limit = pLimit(FAMILY_CONCURRENCY);
   const results = (FAMILIES as readonly Family[]).map((family) => limit(() => timed(family.name, st, () => family.run(ctx), (r) => r.rows.length)));
   results.forEach((r) => r.catch(() => undefined)); // the first failure is thrown below, in order
-  for (const [i, family] of (FAMILIES as readonly Family[]).entries()) assembleFamily(family, await results[i], out, req.periods);
+  for (const [i, family] of (FAMILIES as readonly Family[]).entries()) assembleFamily(family, await results[i], out);
 
   const stats = await timed('glific_stats', st, () => statsDays(glific, scope), (r) => r.length);
   const dayIndex = new Map<string, ComputedDay>();

@@ -8,10 +8,13 @@
 // the chain has been computed (`chained_until`) and each contact's latest opening. A run whose
 // range starts where the chain ends (the nightly case) continues it from that state and reads one
 // day of messages. Any other run replays each contact from its last gap before the range
-// (findRestarts): a few days of messages, not the whole history, and the same numbers.
+// (findRestarts): a few days of messages, not the whole history, and the same numbers — unless the
+// store holds the chain's state at the end of the day before the range (a checkpoint, kept for
+// every computed day), which the run continues like the nightly one: a rerun reads one day.
 import type { Db } from '../db/connect.ts';
 import { copyRows } from '../extract/copy.ts';
 import { SCOPE_CTES, local, utcText, type Scope } from '../extract/windows.ts';
+import { ChainStateWriter } from '../lib/chain-state.ts';
 import { MESSAGE_FAILED } from './message-filters.sql.ts';
 
 export const DAY_US = 24 * 3600 * 1_000_000;
@@ -35,14 +38,29 @@ export interface ChainOutcome {
   openings: Map<string, number>;
   /** Latest opening per contact at `plan.to`, only where it can still matter (within 24 h). */
   state: Map<number, number>;
+  /** The same state at the end of every requested local day: the checkpoints a later rerun starts from. */
+  checkpoints: Map<string, ChainStateWriter>;
 }
 
-/** Continue the stored chain when it ends at or before the requested start; otherwise replay from the gaps. */
-export function planChain(orgId: number, lo: Date, hi: Date, stored: { chainedUntil: Date; seed: Map<number, number> } | null): ChainPlan {
+/** The chain's state at an instant: each contact's latest opening (µs), where it still matters. */
+export interface ChainSeed {
+  chainedUntil: Date;
+  seed: Map<number, number>;
+}
+
+/**
+ * Continue the stored chain when it ends at or before the requested start, or the checkpoint taken
+ * exactly at the start; otherwise replay from the gaps.
+ */
+export function planChain(orgId: number, lo: Date, hi: Date, stored: ChainSeed | null, checkpoint: ChainSeed | null = null): ChainPlan {
   if (stored && stored.chainedUntil.getTime() <= lo.getTime()) {
     return { orgId, from: stored.chainedUntil, to: hi, seed: stored.seed, restart: false, keepState: false };
   }
-  return { orgId, from: lo, to: hi, seed: new Map(), restart: true, keepState: !!stored && stored.chainedUntil.getTime() > hi.getTime() };
+  const keepState = !!stored && stored.chainedUntil.getTime() > hi.getTime();
+  if (checkpoint && checkpoint.chainedUntil.getTime() === lo.getTime()) {
+    return { orgId, from: lo, to: hi, seed: checkpoint.seed, restart: false, keepState };
+  }
+  return { orgId, from: lo, to: hi, seed: new Map(), restart: true, keepState };
 }
 
 /** Lookbacks tried, in days, for contacts whose last gap is not found yet; then their whole history. */
@@ -124,15 +142,61 @@ export async function findRestarts(db: Db, scope: Scope, plans: ChainPlan[]): Pr
  * The pure chain step: feed one contact's messages (µs timestamps, in order) from its seed; the
  * openings at or after `countFromUs` are counted (earlier ones only rebuild the state).
  */
-export function chainContact(lastOpenUs: number | undefined, messages: Array<{ us: number; day: string }>, openings: Map<string, number>, countFromUs = -Infinity): number | undefined {
+export function chainContact(
+  lastOpenUs: number | undefined,
+  messages: Array<{ us: number; day: string }>,
+  openings: Map<string, number>,
+  countFromUs = -Infinity,
+  opened?: (us: number) => void,
+): number | undefined {
   let last = lastOpenUs;
   for (const m of messages) {
     if (last === undefined || m.us >= last + DAY_US) {
       last = m.us;
+      opened?.(m.us);
       if (m.us >= countFromUs) openings.set(m.day, (openings.get(m.day) ?? 0) + 1);
     }
   }
   return last;
+}
+
+/** The end of every requested local day, per org, as PostgreSQL places it (µs since 1970). */
+async function dayEnds(db: Db, scope: Scope): Promise<Map<number, Array<{ day: string; endUs: number }>>> {
+  const rows = (
+    await db.raw<{ rows: Array<{ org_id: string; day: string; end_us: string }> }>(
+      `SELECT r.org_id, to_char(d, 'YYYY-MM-DD') AS day,
+              (extract(epoch FROM ((d::date + 1)::timestamp AT TIME ZONE r.tz)) * 1000000)::bigint AS end_us
+         FROM unnest(CAST(:ids AS bigint[]), CAST(:tzs AS text[]), CAST(:froms AS date[]), CAST(:tos AS date[])) AS r(org_id, tz, d_from, d_to),
+              generate_series(r.d_from, r.d_to, interval '1 day') AS d
+        ORDER BY 1, 3`,
+      scope.bindings,
+    )
+  ).rows;
+  const out = new Map<number, Array<{ day: string; endUs: number }>>();
+  for (const r of rows) {
+    const list = out.get(Number(r.org_id)) ?? [];
+    list.push({ day: r.day, endUs: Number(r.end_us) });
+    out.set(Number(r.org_id), list);
+  }
+  return out;
+}
+
+/**
+ * Files one contact's openings (the seed first, all in order) into the checkpoints of the day ends
+ * they are part of: an opening at t is the contact's latest opening at every end b with
+ * t < b <= t + 24 h (a later opening comes 24 h or more after it), so each end gets it once.
+ */
+function checkpointContact(ends: Array<{ endUs: number; state: ChainStateWriter }>, contact: number, opened: number[]): void {
+  for (const t of opened) {
+    let lo = 0;
+    let hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ends[mid].endUs <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < ends.length && ends[i].endUs <= t + DAY_US; i++) ends[i].state.push(contact, t);
+  }
 }
 
 /**
@@ -143,7 +207,26 @@ export function chainContact(lastOpenUs: number | undefined, messages: Array<{ u
 export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): Promise<Map<number, ChainOutcome>> {
   const out = new Map<number, ChainOutcome>();
   if (plans.length === 0) return out;
-  for (const p of plans) out.set(p.orgId, { plan: p, openings: new Map(), state: new Map() });
+  const ends = await dayEnds(db, scope);
+  /** Per org, the requested day ends with their checkpoint, and its seeded contacts in order. */
+  const cps = new Map<number, { ends: Array<{ endUs: number; state: ChainStateWriter }>; seeded: number[]; next: number }>();
+  for (const p of plans) {
+    const o: ChainOutcome = { plan: p, openings: new Map(), state: new Map(), checkpoints: new Map() };
+    out.set(p.orgId, o);
+    const list = (ends.get(p.orgId) ?? []).map((e) => {
+      const state = new ChainStateWriter(e.endUs);
+      o.checkpoints.set(e.day, state);
+      return { endUs: e.endUs, state };
+    });
+    cps.set(p.orgId, { ends: list, seeded: [...p.seed.keys()].sort((a, b) => a - b), next: 0 });
+  }
+  /** Seeded contacts before `upTo` (exclusive) that the stream did not bring: their seed is their only opening. */
+  const seededBefore = (org: number, upTo: number) => {
+    const c = cps.get(org)!;
+    const seed = out.get(org)!.plan.seed;
+    for (; c.next < c.seeded.length && c.seeded[c.next] < upTo; c.next++) checkpointContact(c.ends, c.seeded[c.next], [seed.get(c.seeded[c.next])!]);
+    if (c.next < c.seeded.length && c.seeded[c.next] === upTo) c.next++;
+  };
   const restarts = await findRestarts(db, scope, plans);
   // Replayed contacts whose chain starts within the last days before the span are read with the
   // span's neighbours by time (one range scan, filtered here); the few whose last gap lies further
@@ -213,10 +296,17 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   let curOrg = -1;
   let curContact = -1;
   let run: Array<{ us: number; day: string }> = [];
+  const opened: number[] = [];
+  const onOpen = (us: number) => opened.push(us);
   const flush = () => {
     if (curOrg < 0) return;
     const o = out.get(curOrg)!;
-    const last = chainContact(o.plan.seed.get(curContact), run, o.openings, o.plan.from.getTime() * 1000);
+    const seed = o.plan.seed.get(curContact);
+    seededBefore(curOrg, curContact);
+    opened.length = 0;
+    if (seed !== undefined) opened.push(seed);
+    const last = chainContact(seed, run, o.openings, o.plan.from.getTime() * 1000, onOpen);
+    checkpointContact(cps.get(curOrg)!.ends, curContact, opened);
     if (last !== undefined) o.state.set(curContact, last);
     run = [];
   };
@@ -234,6 +324,7 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     if (keep(org, contact, us)) run.push({ us, day: label(Number(f[3])) });
   });
   flush();
+  for (const org of out.keys()) seededBefore(org, Infinity);
   // Seeded contacts without messages in the range keep their opening.
   for (const o of out.values()) {
     for (const [c, us] of o.plan.seed) if (!o.state.has(c)) o.state.set(c, us);

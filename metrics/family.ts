@@ -5,8 +5,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.ts';
 import type { Scope } from '../extract/windows.ts';
-import type { PeriodSpec } from './distinct.sql.ts';
-import type { ChainOutcome } from './conversation-windows.ts';
+import type { ChainOutcome, ChainSeed } from './conversation-windows.ts';
 
 export type Kind = 'event' | 'distinct' | 'snapshot';
 
@@ -91,14 +90,15 @@ export interface OrgState {
 }
 
 export interface ChainStore {
-  load(orgIds: number[]): Promise<Map<number, { chainedUntil: Date; seed: Map<number, number> }>>;
+  /** Per org, where the stored chain ends and its state there. */
+  load(orgIds: number[]): Promise<Map<number, ChainSeed>>;
+  /** Per org, the chain's state stored at the end of the given local day (a checkpoint), if any. */
+  checkpoints(at: Array<{ orgId: number; day: string }>): Promise<Map<number, ChainSeed>>;
 }
 
 export interface FamilyContext {
   glific: Db;
   scope: Scope;
-  /** Months and ranges whose distinct values are asked for (families with `periods`). */
-  periods: PeriodSpec[];
   chains: ChainStore;
 }
 
@@ -122,15 +122,16 @@ export interface Family<K extends string = string> {
   /** In CSV column order. */
   keys: { readonly [key in K]: KeyDef<K> };
   /**
-   * Distinct counts: besides one row per day, the result holds one row per requested period
-   * (column `period`: index into the context's periods, `day` NULL), counted over the period.
+   * Distinct counts: each day's row holds the ids behind its values (column `ids`, moved into the
+   * idSets side table by takeIdSets), integer or text ids. A month's or range's value is the size
+   * of the union of its days' stored sets (store/id-sets.ts), never a sum and never a recount.
    */
-  periods?: boolean;
+  daySets?: 'int' | 'text';
   run(ctx: FamilyContext): Promise<FamilyOutput>;
 }
 
 /** Columns a family's result may have besides its keys. */
-export const ROW_COLUMNS = ['org_id', 'day', 'period', 'day_end'] as const;
+export const ROW_COLUMNS = ['org_id', 'day', 'day_end'] as const;
 
 export function defineFamily<K extends string>(family: Family<K>): Family<K> {
   return family;
@@ -165,10 +166,8 @@ export async function query(db: Db, sql: string, bindings: Knex.ValueDict): Prom
 export function takeIdSets(output: { columns: readonly string[]; rows: FamilyRow[] }, key: string, ids: 'int' | 'text'): FamilyOutput {
   const idSets: IdSetRow[] = [];
   for (const r of output.rows) {
-    if (r.period === null || r.period === undefined) {
-      const list = (r.ids as Array<string | number>) ?? [];
-      idSets.push({ org_id: Number(r.org_id), day: r.day as string, key, ids: ids === 'int' ? list.map(Number) : list.map(String) });
-    }
+    const list = (r.ids as Array<string | number>) ?? [];
+    idSets.push({ org_id: Number(r.org_id), day: r.day as string, key, ids: ids === 'int' ? list.map(Number) : list.map(String) });
     delete r.ids;
   }
   return { columns: output.columns.filter((c) => c !== 'ids'), rows: output.rows, tables: { idSets } };

@@ -72,9 +72,10 @@ export function checkRegistry(families: readonly Family[], published: readonly s
     for (const [key, def] of Object.entries(f.keys)) {
       if (seen.has(key)) throw new Error(`metric key "${key}" is declared by both families "${seen.get(key)}" and "${f.name}"`);
       seen.set(key, f.name);
-      // A distinct count of a month is not a sum of days: only a family that counts periods has one.
-      if ((def.kind === 'distinct') !== !!f.periods) {
-        throw new Error(`metric key "${key}" of family "${f.name}" is ${def.kind}, but the family ${f.periods ? 'counts' : 'does not count'} distinct values over periods`);
+      // A distinct count of a month is not a sum of days: it is the union of the days' id sets,
+      // so only a family that hands them over has one.
+      if ((def.kind === 'distinct') !== !!f.daySets) {
+        throw new Error(`metric key "${key}" of family "${f.name}" is ${def.kind}, but the family ${f.daySets ? 'keeps' : 'does not keep'} the ids behind its day values`);
       }
     }
   }

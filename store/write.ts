@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import { DEFINITION_VERSION, DAILY_KEYS, SOURCE_OF, kindOf } from '../metrics/registry.ts';
 import { countable, type OrgComputation } from '../metrics/compute.ts';
+import { writeCheckpoints } from './chains.ts';
 import { distinctOverRange, SET_KEYS, writeDaySets } from './id-sets.ts';
 
 /** A snapshot captured more than this long after its day ended is marked late (METRICS.md §3). */
@@ -129,6 +130,9 @@ async function writeErrorCodes(trx: Knex.Transaction, c: OrgComputation, opts: W
 async function writeChain(trx: Knex.Transaction, c: OrgComputation, opts: WriteOptions): Promise<void> {
   const orgId = c.window.orgId;
   const chain = c.chain!;
+  // Only days whose messages could be counted: the state of a purged day would be missing openings.
+  const counted = new Map([...chain.checkpoints].filter(([day]) => countable(SOURCE_OF.conversation_windows, day, c.countableFrom)));
+  await writeCheckpoints(trx, orgId, counted, opts.runId, opts.now);
   // A replay of days before where the stored chain ends leaves the stored chain as it is.
   if (chain.plan.keepState) return;
   const requested = new Set(c.days.map((d) => d.day));

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline, type Pipeline } from './support/pipeline.ts';
 import { chainContact, DAY_US } from '../metrics/conversation-windows.ts';
+import { decodeChainState } from '../lib/chain-state.ts';
 
 const ZONE = 'America/New_York'; // clocks forward on 8 March 2026
 const NOW = '2026-03-20T12:00:00Z';
@@ -96,6 +97,45 @@ describe('the conversation chain replayed from the last gaps', () => {
     const got = await stored();
     for (const [day, n] of got) expect(n, day).toBe(full.openings.get(day) ?? 0);
     expect([...got.keys()].sort()).toEqual(Array.from({ length: 12 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`));
+  });
+
+  it('stores the state at the end of every day, equal to a full recomputation up to that instant', async () => {
+    const rows = await p.store('chain_checkpoints').where({ org_id: orgId }).orderBy('day');
+    expect(rows.map((r: { day: string }) => r.day)).toEqual(Array.from({ length: 12 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`));
+    for (const r of rows as Array<{ day: string; at_us: string; state: Buffer; contacts: number }>) {
+      const at = Number(r.at_us);
+      const full = await fullRecomputation(at);
+      const expected = new Map([...full.last].filter(([, us]) => us >= at - DAY_US));
+      expect(decodeChainState(r.state, at), r.day).toEqual(expected);
+      expect(r.contacts).toBe(expected.size);
+    }
+    // the day ends are local midnights, 23 hours apart across the DST change
+    const ends = new Map(rows.map((r: { day: string; at_us: string }) => [r.day, Number(r.at_us) / 1000]));
+    expect(new Date(ends.get('2026-03-07')!).toISOString()).toBe('2026-03-08T05:00:00.000Z');
+    expect(new Date(ends.get('2026-03-08')!).toISOString()).toBe('2026-03-09T04:00:00.000Z');
+  });
+
+  it('a rerun of a middle day starts from the checkpoint of the day before: a tampered checkpoint shows', async () => {
+    const real = await p.store('chain_checkpoints').where({ org_id: orgId, day: '2026-03-07' }).first();
+    const full = await fullRecomputation();
+    try {
+      await p.store('chain_checkpoints').where({ org_id: orgId, day: '2026-03-07' }).update({ state: Buffer.alloc(0), contacts: 0 });
+      expect((await p.run({ job: 'daily', date: '2026-03-08' }, NOW)).exitCode).toBe(0);
+      expect((await stored()).get('2026-03-08')).not.toBe(full.openings.get('2026-03-08') ?? 0);
+    } finally {
+      await p.store('chain_checkpoints').where({ org_id: orgId, day: '2026-03-07' }).update({ state: real.state, contacts: real.contacts });
+    }
+  });
+
+  it('without the checkpoint, a rerun replays from the last gaps and equals it too', async () => {
+    const saved = await p.store('chain_checkpoints').where({ org_id: orgId, day: '2026-03-07' }).first();
+    await p.store('chain_checkpoints').where({ org_id: orgId, day: '2026-03-07' }).del();
+    try {
+      expect((await p.run({ job: 'daily', date: '2026-03-08' }, NOW)).exitCode).toBe(0);
+      expect((await stored()).get('2026-03-08')).toBe((await fullRecomputation()).openings.get('2026-03-08') ?? 0);
+    } finally {
+      await p.store('chain_checkpoints').insert(saved).onConflict(['org_id', 'day']).merge();
+    }
   });
 
   it('a rerun of a middle day equals it too, and leaves the stored chain where it was', async () => {

@@ -1,7 +1,7 @@
 // active_contacts (METRICS.md §3, §6): distinct real contacts with at least one inbound message,
-// per day and over each requested month or range.
+// per day; a month's or range's count is the union of its days' contact ids.
 import { local } from '../../extract/windows.ts';
-import { countPairs, periodBindings } from '../distinct.sql.ts';
+import { countPairs } from '../distinct.sql.ts';
 import { defineFamily, query, takeIdSets } from '../family.ts';
 import { SCOPED_MESSAGES } from '../message-filters.sql.ts';
 
@@ -14,9 +14,9 @@ const SQL = countPairs(
 export const activeContacts = defineFamily({
   name: 'active_contacts',
   source: 'messages',
-  periods: true,
+  daySets: 'int',
   keys: {
     active_contacts: { kind: 'distinct', label: 'Active contacts' },
   },
-  run: async ({ glific, scope, periods }) => takeIdSets(await query(glific, SQL, { ...scope.bindings, ...periodBindings(periods) }), 'active_contacts', 'int'),
+  run: async ({ glific, scope }) => takeIdSets(await query(glific, SQL, scope.bindings), 'active_contacts', 'int'),
 });

@@ -1,6 +1,8 @@
 // conversation_windows (METRICS.md §5): WhatsApp's 24-hour conversations derived from messages.
 // The chain is computed in Node from one ordered COPY stream (metrics/conversation-windows.ts);
-// its end state per org goes to the store so the next run can continue it.
+// its end state per org goes to the store so the next run can continue it, and its state at the
+// end of every computed day too, so a rerun of any later day can start there.
+import { addDays } from '../../lib/calendar.ts';
 import { computeChains, planChain } from '../conversation-windows.ts';
 import { defineFamily, type FamilyRow, type OrgState } from '../family.ts';
 
@@ -12,7 +14,11 @@ export const conversationWindows = defineFamily({
   },
   async run({ glific, scope, chains }) {
     const stored = await chains.load(scope.windows.map((w) => w.orgId));
-    const plans = scope.windows.map((w) => planChain(w.orgId, w.lo, w.hi, stored.get(w.orgId) ?? null));
+    // Where the stored chain cannot simply be continued, the state at the end of the day before.
+    const continued = (w: { orgId: number; lo: Date }) => (stored.get(w.orgId)?.chainedUntil.getTime() ?? Infinity) <= w.lo.getTime();
+    const behind = scope.windows.filter((w) => !continued(w));
+    const checkpoints = behind.length ? await chains.checkpoints(behind.map((w) => ({ orgId: w.orgId, day: addDays(w.from, -1) }))) : new Map();
+    const plans = scope.windows.map((w) => planChain(w.orgId, w.lo, w.hi, stored.get(w.orgId) ?? null, checkpoints.get(w.orgId) ?? null));
     const outcomes = await computeChains(glific, scope, plans);
     const rows: FamilyRow[] = [];
     const state = new Map<number, Partial<OrgState>>();

@@ -1,9 +1,9 @@
 // conversations (METRICS.md §3, §6): distinct BSP conversation ids among the org's
 // messages_conversations rows — billable or not, whatever message or contact they point to —
-// per day and over each requested month or range.
+// per day; a month's or range's count is the union of its days' conversation ids.
 import { local } from '../../extract/windows.ts';
 import { idFloor } from '../../extract/id-floor.ts';
-import { countPairs, periodBindings } from '../distinct.sql.ts';
+import { countPairs } from '../distinct.sql.ts';
 import { defineFamily, query, takeIdSets } from '../family.ts';
 
 const SQL = countPairs(
@@ -17,13 +17,13 @@ const SQL = countPairs(
 export const conversations = defineFamily({
   name: 'conversations',
   source: 'messages_conversations',
-  periods: true,
+  daySets: 'text',
   keys: {
     conversations: { kind: 'distinct', label: 'Conversations reported by the BSP', stats: 'conversations' },
   },
-  async run({ glific, scope, periods }) {
+  async run({ glific, scope }) {
     // The table has no inserted_at index: bound the primary key instead (extract/id-floor.ts).
     const floor = await idFloor(glific, 'messages_conversations', new Date(Math.min(...scope.windows.map((w) => w.lo.getTime()))));
-    return takeIdSets(await query(glific, SQL, { ...scope.bindings, ...periodBindings(periods), mc_floor: floor }), 'conversations', 'text');
+    return takeIdSets(await query(glific, SQL, { ...scope.bindings, mc_floor: floor }), 'conversations', 'text');
   },
 });

@@ -9,6 +9,7 @@ import * as orgIds from './005_org_ids.ts';
 import * as delivering from './006_delivering_heartbeats.ts';
 import * as errors from './007_errors.ts';
 import * as idSets from './008_id_sets.ts';
+import * as chainCheckpoints from './009_chain_checkpoints.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -25,6 +26,7 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['006_delivering_heartbeats', delivering],
   ['007_errors', errors],
   ['008_id_sets', idSets],
+  ['009_chain_checkpoints', chainCheckpoints],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

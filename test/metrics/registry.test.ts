@@ -97,8 +97,8 @@ describe('column order', () => {
   it('refuses a registry that would mis-assemble or mis-order', () => {
     expect(() => checkRegistry([a, fam('b', { a2: { kind: 'event' } })], [])).toThrow('metric key "a2" is declared by both families "a" and "b"');
     expect(() => checkRegistry([a, fam('a', { z: { kind: 'event' } })], [])).toThrow('metric family "a" is registered twice');
-    expect(() => checkRegistry([fam('d', { d1: { kind: 'distinct' } })], [])).toThrow(/"d1" of family "d" is distinct, but the family does not count distinct values over periods/);
-    expect(() => checkRegistry([fam('d', { d1: { kind: 'event' } }, { periods: true })], [])).toThrow(/"d1" of family "d" is event, but the family counts/);
+    expect(() => checkRegistry([fam('d', { d1: { kind: 'distinct' } })], [])).toThrow(/"d1" of family "d" is distinct, but the family does not keep the ids behind its day values/);
+    expect(() => checkRegistry([fam('d', { d1: { kind: 'event' } }, { daySets: 'int' })], [])).toThrow(/"d1" of family "d" is event, but the family keeps/);
     expect(() => checkRegistry([a], ['a1', 'gone'])).toThrow('published column "gone" is declared by no metric family');
     expect(() => checkRegistry(FAMILIES, PUBLISHED_COLUMNS)).not.toThrow();
   });
@@ -129,14 +129,14 @@ describe('assembly by column name', () => {
   });
 
   it('throws, naming family and key, when a declared key has no column — even with no rows', () => {
-    expect(() => assembleFamily(counts, { columns: ['org_id', 'day', 'sent'], rows: [] }, org(), [])).toThrow(
+    expect(() => assembleFamily(counts, { columns: ['org_id', 'day', 'sent'], rows: [] }, org())).toThrow(
       'metric family "counts" declares key "failed" but its query returned no column "failed" (columns: org_id, day, sent)',
     );
   });
 
   it('copies columns into countable days, 0 for a countable day without a row, nothing before the data', () => {
     const o = org('2026-03-02');
-    assembleFamily(counts, { columns: ['org_id', 'day', 'sent', 'failed'], rows: [{ org_id: 1, day: '2026-03-03', sent: 5, failed: 2 }, { org_id: 1, day: '2026-03-01', sent: 9, failed: 9 }] }, o, []);
+    assembleFamily(counts, { columns: ['org_id', 'day', 'sent', 'failed'], rows: [{ org_id: 1, day: '2026-03-03', sent: 5, failed: 2 }, { org_id: 1, day: '2026-03-01', sent: 9, failed: 9 }] }, o);
     expect(values(o)).toEqual({
       '2026-03-01': {}, // before the oldest message held: not known, whatever the row says
       '2026-03-02': { sent: 0, failed: 0, ok: 0 },
@@ -146,7 +146,7 @@ describe('assembly by column name', () => {
 
   it('keeps a NULL cell unknown, and a derived key unknown when its inputs are', () => {
     const o = org();
-    assembleFamily(counts, { columns: ['org_id', 'day', 'sent', 'failed'], rows: [{ org_id: 1, day: '2026-03-01', sent: 4, failed: null }] }, o, []);
+    assembleFamily(counts, { columns: ['org_id', 'day', 'sent', 'failed'], rows: [{ org_id: 1, day: '2026-03-01', sent: 4, failed: null }] }, o);
     expect(values(o)['2026-03-01']).toEqual({ sent: 4 });
   });
 
@@ -161,7 +161,7 @@ describe('assembly by column name', () => {
       run: noRun,
     });
     const o = org();
-    assembleFamily(dated, { columns: ['org_id', 'day', 'sent'], rows: [{ org_id: 1, day: '2026-03-01', sent: 4 }, { org_id: 1, day: '2026-03-02', sent: 6 }] }, o, []);
+    assembleFamily(dated, { columns: ['org_id', 'day', 'sent'], rows: [{ org_id: 1, day: '2026-03-01', sent: 4 }, { org_id: 1, day: '2026-03-02', sent: 6 }] }, o);
     expect(values(o)).toEqual({ '2026-03-01': { sent: 4 }, '2026-03-02': { sent: 6, billed: 6 }, '2026-03-03': { sent: 0, billed: 0 } });
   });
 
@@ -178,34 +178,28 @@ describe('assembly by column name', () => {
     });
     const o = org();
     o.get(1)!.countableFrom.inbound_24h = '2026-03-02';
-    assembleFamily(windows, { columns: ['org_id', 'day', 'sent', 'opened'], rows: [{ org_id: 1, day: '2026-03-01', sent: 4, opened: 1 }, { org_id: 1, day: '2026-03-02', sent: 6, opened: 2 }] }, o, []);
+    assembleFamily(windows, { columns: ['org_id', 'day', 'sent', 'opened'], rows: [{ org_id: 1, day: '2026-03-01', sent: 4, opened: 1 }, { org_id: 1, day: '2026-03-02', sent: 6, opened: 2 }] }, o);
     expect(values(o)).toEqual({ '2026-03-01': { sent: 4 }, '2026-03-02': { sent: 6, opened: 2, free: 4 }, '2026-03-03': { sent: 0, opened: 0, free: 0 } });
   });
 
   it('refuses two rows for one day', () => {
-    expect(() => assembleFamily(counts, { columns: ['org_id', 'day', 'sent', 'failed'], rows: [{ org_id: 1, day: '2026-03-01', sent: 1, failed: 0 }, { org_id: 1, day: '2026-03-01', sent: 1, failed: 0 }] }, org(), [])).toThrow(
+    expect(() => assembleFamily(counts, { columns: ['org_id', 'day', 'sent', 'failed'], rows: [{ org_id: 1, day: '2026-03-01', sent: 1, failed: 0 }, { org_id: 1, day: '2026-03-01', sent: 1, failed: 0 }] }, org())).toThrow(
       'metric family "counts" returned two rows for org 1 and day 2026-03-01',
     );
   });
 
-  it('fills periods of a distinct family: the counted value, or 0 when the period can be counted', () => {
-    const uniq = defineFamily({ name: 'uniq', source: 'messages', periods: true, keys: { seen: { kind: 'distinct', label: 'Seen' } }, run: noRun });
-    let o = org();
-    assembleFamily(uniq, { columns: ['org_id', 'day', 'period', 'seen'], rows: [{ org_id: 1, day: '2026-03-02', period: null, seen: 3 }, { org_id: 1, day: null, period: 0, seen: 4 }] }, o, [spec]);
-    expect(o.get(1)!.periods[0].values).toEqual({ seen: 4 });
+  it('leaves the periods of a distinct family to the store (the union of the days\' id sets)', () => {
+    const uniq = defineFamily({ name: 'uniq', source: 'messages', daySets: 'int', keys: { seen: { kind: 'distinct', label: 'Seen' } }, run: noRun });
+    const o = org();
+    assembleFamily(uniq, { columns: ['org_id', 'day', 'seen'], rows: [{ org_id: 1, day: '2026-03-02', seen: 3 }] }, o);
     expect(values(o)['2026-03-02']).toEqual({ seen: 3 });
-    o = org();
-    assembleFamily(uniq, { columns: ['org_id', 'day', 'period', 'seen'], rows: [] }, o, [spec]);
-    expect(o.get(1)!.periods[0].values).toEqual({ seen: 0 });
-    o = org('2026-03-02');
-    assembleFamily(uniq, { columns: ['org_id', 'day', 'period', 'seen'], rows: [] }, o, [spec]);
     expect(o.get(1)!.periods[0].values).toEqual({});
   });
 
   it('keeps side-table rows of countable days in the window only', () => {
     const o = org('2026-03-02');
     const row = (day: string) => ({ org_id: 1, day, hour: 9, inbound: 1, outbound: 2 });
-    assembleFamily(counts, { columns: ['org_id', 'day', 'sent', 'failed'], rows: [], tables: { hourly: [row('2026-03-01'), row('2026-03-02'), row('2026-03-04')] } }, o, []);
+    assembleFamily(counts, { columns: ['org_id', 'day', 'sent', 'failed'], rows: [], tables: { hourly: [row('2026-03-01'), row('2026-03-02'), row('2026-03-04')] } }, o);
     expect(o.get(1)!.tables.hourly).toEqual([row('2026-03-02')]);
   });
 });
@@ -237,9 +231,8 @@ describe("every family's query returns a column for each of its keys", () => {
   for (const [label, orgs] of [['with rows', () => [busy]], ['without a single row', () => [quiet]]] as const) {
     it(label, async () => {
       const scope = await resolveWindows(k, orgs().map((orgId) => ({ orgId, tz: 'Asia/Kolkata', from: '2026-03-01', to: '2026-03-02' })));
-      const periods: PeriodSpec[] = orgs().map((orgId) => ({ orgId, kind: 'month', from: '2026-03-01', to: '2026-03-31' }));
       for (const family of FAMILIES as readonly Family[]) {
-        const out = await family.run({ glific: k, scope, periods, chains: { load: async () => new Map() } });
+        const out = await family.run({ glific: k, scope, chains: { load: async () => new Map(), checkpoints: async () => new Map() } });
         const keys = out.columns.filter((c) => !(ROW_COLUMNS as readonly string[]).includes(c));
         expect(keys, family.name).toEqual(columnKeys(family));
         if (label === 'with rows') expect(out.rows.length, family.name).toBeGreaterThan(0);

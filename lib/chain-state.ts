@@ -1,0 +1,64 @@
+// The conversation chain's state at an instant (each contact's latest opening, when it is at most
+// 24 hours old) as compact bytes: contacts in increasing order, each as the varint of its id's
+// distance from the previous one, then the varint of how many microseconds before the instant it
+// opened. A day's state for a busy org is a few thousand contacts: about 7 bytes each instead of
+// two bigint columns per row. Integers up to 2^53 are exact (µs since 1970 need 51 bits).
+
+export class ChainStateWriter {
+  private buf = Buffer.allocUnsafe(256);
+  private len = 0;
+  private prev = 0;
+  count = 0;
+
+  /** `atUs`: the instant the state is taken at; contacts must come in increasing order. */
+  constructor(readonly atUs: number) {}
+
+  push(contact: number, openedUs: number): void {
+    if (contact <= this.prev && this.count > 0) throw new Error(`chain state: contact ${contact} after ${this.prev}`);
+    this.varint(contact - (this.count ? this.prev : 0));
+    this.varint(this.atUs - openedUs);
+    this.prev = contact;
+    this.count++;
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+
+  private varint(n: number): void {
+    if (this.len + 8 > this.buf.length) {
+      const next = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+    // Arithmetic, not bit operators: those stop at 32 bits.
+    while (n >= 0x80) {
+      this.buf[this.len++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    this.buf[this.len++] = n;
+  }
+}
+
+/** The contacts and their openings (µs) of a state written by ChainStateWriter at `atUs`. */
+export function decodeChainState(bytes: Uint8Array, atUs: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let i = 0;
+  const varint = () => {
+    let n = 0;
+    let scale = 1;
+    for (;;) {
+      if (i >= bytes.length) throw new Error('chain state: truncated');
+      const b = bytes[i++];
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      scale *= 0x80;
+    }
+  };
+  let contact = 0;
+  while (i < bytes.length) {
+    contact += varint();
+    out.set(contact, atUs - varint());
+  }
+  return out;
+}
