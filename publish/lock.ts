@@ -216,23 +216,23 @@ async function removeIfSame(lockPath: string, seen: Seen): Promise<boolean> {
 }
 
 async function tryCreate(lockPath: string, me: ReturnType<typeof selfIdentity>, heartbeatMs: number): Promise<HeldLock | null> {
-  let fh: FileHandle;
-  try {
-    fh = await open(lockPath, 'wx', FILE_MODE);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return null;
-    throw e;
-  }
   const holder: LockHolder = { ...me, since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
   const text = JSON.stringify(holder) + '\n';
+  // Written in full under a name of its own, then linked into place: a waiter never sees a lock
+  // file without its holder (an empty one would look abandoned and be taken over).
+  const fresh = `${lockPath}.new-${holder.token}`;
+  const fh = await open(fresh, 'wx', FILE_MODE);
   try {
     await fh.writeFile(text);
     await fh.sync();
+    await link(fresh, lockPath);
   } catch (e) {
     await fh.close().catch(() => undefined);
-    await unlink(lockPath).catch(() => undefined);
+    await unlink(fresh).catch(() => undefined);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return null;
     throw e;
   }
+  await unlink(fresh).catch(() => undefined);
   // The handle stays open: the heartbeat touches this lock's inode, never a successor's.
   const timer = setInterval(() => {
     const t = new Date();
