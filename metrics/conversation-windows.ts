@@ -36,9 +36,11 @@ export interface ChainOutcome {
   plan: ChainPlan;
   /** Openings per local day from `plan.from` on, for every day with at least one. */
   openings: Map<string, number>;
-  /** Latest opening per contact at `plan.to`, only where it can still matter (within 24 h). */
-  state: Map<number, number>;
-  /** The same state at the end of every requested local day: the checkpoints a later rerun starts from. */
+  /**
+   * The state (each contact's latest opening, where it can still matter) at the end of every
+   * requested local day: the last one is where the chain now ends, and any one is where a later
+   * rerun of the next day starts.
+   */
   checkpoints: Map<string, ChainStateWriter>;
 }
 
@@ -48,12 +50,18 @@ export interface ChainSeed {
   seed: Map<number, number>;
 }
 
+/** Where the stored chain ends, and its state there unless that was lost (then it is replayed). */
+export interface StoredChain {
+  chainedUntil: Date;
+  seed: Map<number, number> | null;
+}
+
 /**
  * Continue the stored chain when it ends at or before the requested start, or the checkpoint taken
  * exactly at the start; otherwise replay from the gaps.
  */
-export function planChain(orgId: number, lo: Date, hi: Date, stored: ChainSeed | null, checkpoint: ChainSeed | null = null): ChainPlan {
-  if (stored && stored.chainedUntil.getTime() <= lo.getTime()) {
+export function planChain(orgId: number, lo: Date, hi: Date, stored: StoredChain | null, checkpoint: ChainSeed | null = null): ChainPlan {
+  if (stored?.seed && stored.chainedUntil.getTime() <= lo.getTime()) {
     return { orgId, from: stored.chainedUntil, to: hi, seed: stored.seed, restart: false, keepState: false };
   }
   const keepState = !!stored && stored.chainedUntil.getTime() > hi.getTime();
@@ -211,7 +219,7 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   /** Per org, the requested day ends with their checkpoint, and its seeded contacts in order. */
   const cps = new Map<number, { ends: Array<{ endUs: number; state: ChainStateWriter }>; seeded: number[]; next: number }>();
   for (const p of plans) {
-    const o: ChainOutcome = { plan: p, openings: new Map(), state: new Map(), checkpoints: new Map() };
+    const o: ChainOutcome = { plan: p, openings: new Map(), checkpoints: new Map() };
     out.set(p.orgId, o);
     const list = (ends.get(p.orgId) ?? []).map((e) => {
       const state = new ChainStateWriter(e.endUs);
@@ -305,9 +313,8 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     seededBefore(curOrg, curContact);
     opened.length = 0;
     if (seed !== undefined) opened.push(seed);
-    const last = chainContact(seed, run, o.openings, o.plan.from.getTime() * 1000, onOpen);
+    chainContact(seed, run, o.openings, o.plan.from.getTime() * 1000, onOpen);
     checkpointContact(cps.get(curOrg)!.ends, curContact, opened);
-    if (last !== undefined) o.state.set(curContact, last);
     run = [];
   };
   // COPY takes no parameters: knex inlines the bindings as escaped literals.
@@ -325,11 +332,5 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   });
   flush();
   for (const org of out.keys()) seededBefore(org, Infinity);
-  // Seeded contacts without messages in the range keep their opening.
-  for (const o of out.values()) {
-    for (const [c, us] of o.plan.seed) if (!o.state.has(c)) o.state.set(c, us);
-    const horizon = o.plan.to.getTime() * 1000 - DAY_US;
-    for (const [c, us] of o.state) if (us < horizon) o.state.delete(c);
-  }
   return out;
 }

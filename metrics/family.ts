@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.ts';
 import type { Scope } from '../extract/windows.ts';
-import type { ChainOutcome, ChainSeed } from './conversation-windows.ts';
+import type { ChainOutcome, ChainSeed, StoredChain } from './conversation-windows.ts';
 
 export type Kind = 'event' | 'distinct' | 'snapshot';
 
@@ -90,8 +90,8 @@ export interface OrgState {
 }
 
 export interface ChainStore {
-  /** Per org, where the stored chain ends and its state there. */
-  load(orgIds: number[]): Promise<Map<number, ChainSeed>>;
+  /** Per org, where the stored chain ends and its state there (null: not kept). */
+  load(orgIds: number[]): Promise<Map<number, StoredChain>>;
   /** Per org, the chain's state stored at the end of the given local day (a checkpoint), if any. */
   checkpoints(at: Array<{ orgId: number; day: string }>): Promise<Map<number, ChainSeed>>;
 }

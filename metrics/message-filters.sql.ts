@@ -19,3 +19,14 @@ export const SCOPED_MESSAGES = `
  * top-level code of the response body, else '' (a failure without a code).
  */
 export const ERROR_CODE = `coalesce(m.errors #>> '{payload,payload,code}', m.errors ->> 'code', '')`;
+
+/**
+ * The same messages, bounded by the whole scope's UTC span and by org only: for queries that
+ * group by UTC quarter hour and keep each org's quarters inside its window (o.lo, o.hi) after
+ * grouping, so that no per-message zone or window test is needed.
+ */
+export const SCOPED_MESSAGES_BY_ORG = `
+  messages m
+  WHERE m.inserted_at >= CAST(:glo AS timestamp) AND m.inserted_at < CAST(:ghi AS timestamp)
+    AND m.organization_id = ANY(CAST(:ids AS bigint[]))
+    AND m.contact_id NOT IN (SELECT id FROM sys)`;

@@ -3,7 +3,7 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.ts';
 import { decodeChainState, type ChainStateWriter } from '../lib/chain-state.ts';
-import type { ChainSeed } from '../metrics/conversation-windows.ts';
+import type { ChainSeed, StoredChain } from '../metrics/conversation-windows.ts';
 import type { ChainStore } from '../metrics/family.ts';
 import { DEFINITION_VERSION } from '../metrics/registry.ts';
 
@@ -16,12 +16,20 @@ export const CHECKPOINT_KEEP_DAYS = 120;
 export function chainStore(store: Db): ChainStore {
   return {
     async load(orgIds) {
-      const out = new Map<number, ChainSeed>();
+      const out = new Map<number, StoredChain>();
       if (!orgIds.length) return out;
-      const chains = await store('conversation_chains').whereIn('org_id', orgIds).select('org_id', 'chained_until');
-      for (const c of chains) out.set(Number(c.org_id), { chainedUntil: c.chained_until, seed: new Map() });
-      const state = await store('conversation_chain_state').whereIn('org_id', orgIds).select('org_id', 'contact_id', 'last_opened_us');
-      for (const s of state) out.get(Number(s.org_id))?.seed.set(Number(s.contact_id), Number(s.last_opened_us));
+      // The state where the chain ends is the checkpoint taken at that instant.
+      const { rows } = await store.raw<{ rows: Array<{ org_id: string; chained_until: Date; at_us: string | null; state: Buffer | null }> }>(
+        `SELECT c.org_id, c.chained_until, k.at_us, k.state
+           FROM conversation_chains c
+           LEFT JOIN chain_checkpoints k
+             ON k.org_id = c.org_id AND k.at_us = (extract(epoch FROM c.chained_until) * 1000000)::bigint AND k.definition_version = ?
+          WHERE c.org_id = ANY(CAST(? AS bigint[]))`,
+        [DEFINITION_VERSION, orgIds],
+      );
+      for (const r of rows) {
+        out.set(Number(r.org_id), { chainedUntil: r.chained_until, seed: r.state && r.at_us !== null ? decodeChainState(r.state, Number(r.at_us)) : null });
+      }
       return out;
     },
     async checkpoints(at) {

@@ -124,8 +124,9 @@ async function writeErrorCodes(trx: Knex.Transaction, c: OrgComputation, opts: W
 }
 
 /**
- * Store the chain's end state. A full recomputation may also change conversation_windows of
- * days outside the requested range that were computed before: those are corrected too.
+ * Store the chain's state at the end of each counted day, and where it now ends (its state there
+ * is the last day's). A full recomputation may also change conversation_windows of days outside
+ * the requested range that were computed before: those are corrected too.
  */
 async function writeChain(trx: Knex.Transaction, c: OrgComputation, opts: WriteOptions): Promise<void> {
   const orgId = c.window.orgId;
@@ -153,13 +154,6 @@ async function writeChain(trx: Knex.Transaction, c: OrgComputation, opts: WriteO
       r.day,
     ]);
   }
-  await trx.raw(`DELETE FROM conversation_chain_state WHERE org_id = ?`, [orgId]);
-  await insertChunks(
-    trx,
-    (values) => `INSERT INTO conversation_chain_state (org_id, contact_id, last_opened_us) VALUES ${values}`,
-    [...chain.state].map(([contact, us]) => [orgId, contact, us]),
-    3,
-  );
   await trx.raw(
     `INSERT INTO conversation_chains (org_id, chained_until, updated_at, run_id) VALUES (?, ?, ?, ?)
      ON CONFLICT (org_id) DO UPDATE SET chained_until = EXCLUDED.chained_until, updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id`,

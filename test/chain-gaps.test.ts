@@ -140,12 +140,12 @@ describe('the conversation chain replayed from the last gaps', () => {
 
   it('a rerun of a middle day equals it too, and leaves the stored chain where it was', async () => {
     const chain = await p.store('conversation_chains').where({ org_id: orgId }).first();
-    const state = await p.store('conversation_chain_state').where({ org_id: orgId }).orderBy('contact_id');
+    const end = await p.store('chain_checkpoints').where({ org_id: orgId, day: '2026-03-12' }).first();
     expect((await p.run({ job: 'daily', date: '2026-03-08' }, NOW)).exitCode).toBe(0);
     const full = await fullRecomputation();
     expect((await stored()).get('2026-03-08')).toBe(full.openings.get('2026-03-08') ?? 0);
     expect(await p.store('conversation_chains').where({ org_id: orgId }).first()).toMatchObject({ chained_until: chain.chained_until });
-    expect(await p.store('conversation_chain_state').where({ org_id: orgId }).orderBy('contact_id')).toEqual(state);
+    expect((await p.store('chain_checkpoints').where({ org_id: orgId, day: '2026-03-12' }).first()).state).toEqual(end.state);
   });
 
   it('the nightly continuation from the stored state equals it, and so does the state it stores', async () => {
@@ -155,7 +155,10 @@ describe('the conversation chain replayed from the last gaps', () => {
     for (const [day, n] of got) expect(n, day).toBe(full.openings.get(day) ?? 0);
     const chain = await p.store('conversation_chains').where({ org_id: orgId }).first();
     const until = new Date(chain.chained_until).getTime() * 1000;
-    const state = new Map((await p.store('conversation_chain_state').where({ org_id: orgId })).map((r: { contact_id: string; last_opened_us: string }) => [Number(r.contact_id), Number(r.last_opened_us)]));
+    // the state where the chain ends is the checkpoint of its last day
+    const last = await p.store('chain_checkpoints').where({ org_id: orgId }).orderBy('day', 'desc').first();
+    expect(Number(last.at_us)).toBe(until);
+    const state = decodeChainState(last.state, until);
     // the contacts whose latest opening can still matter at the chain's end, with the same opening
     const atEnd = await fullRecomputation(until);
     const expected = new Map([...atEnd.last].filter(([, us]) => us >= until - DAY_US));

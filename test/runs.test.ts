@@ -8,7 +8,7 @@ import { EVENT_KEYS } from '../metrics/registry.ts';
 import { addDays } from '../lib/calendar.ts';
 
 async function resetStore(p: Pipeline) {
-  await p.store.raw('TRUNCATE daily_values, period_values, hourly_values, error_values, id_sets, conversation_chains, conversation_chain_state, runs');
+  await p.store.raw('TRUNCATE daily_values, period_values, hourly_values, error_values, id_sets, conversation_chains, chain_checkpoints, runs');
 }
 
 async function windows(p: Pipeline, days: string[]): Promise<Array<number | null>> {

@@ -15,7 +15,10 @@ export const conversationWindows = defineFamily({
   async run({ glific, scope, chains }) {
     const stored = await chains.load(scope.windows.map((w) => w.orgId));
     // Where the stored chain cannot simply be continued, the state at the end of the day before.
-    const continued = (w: { orgId: number; lo: Date }) => (stored.get(w.orgId)?.chainedUntil.getTime() ?? Infinity) <= w.lo.getTime();
+    const continued = (w: { orgId: number; lo: Date }) => {
+      const s = stored.get(w.orgId);
+      return !!s?.seed && s.chainedUntil.getTime() <= w.lo.getTime();
+    };
     const behind = scope.windows.filter((w) => !continued(w));
     const checkpoints = behind.length ? await chains.checkpoints(behind.map((w) => ({ orgId: w.orgId, day: addDays(w.from, -1) }))) : new Map();
     const plans = scope.windows.map((w) => planChain(w.orgId, w.lo, w.hi, stored.get(w.orgId) ?? null, checkpoints.get(w.orgId) ?? null));

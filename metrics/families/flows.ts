@@ -21,12 +21,36 @@ const SQL = `
   ),
   started AS (SELECT org_id, start_day AS day, count(*) AS n FROM fc GROUP BY 1, 2),
   completed AS (SELECT org_id, end_day AS day, count(*) AS n FROM fc WHERE fc.is_killed IS NOT TRUE AND end_day IS NOT NULL GROUP BY 1, 2),
-  in_flows AS (
-    -- in a flow at the end of the day: started on or before it, not completed by then
-    SELECT days.org_id, days.day, count(DISTINCT fc.contact_id) AS n
-      FROM days JOIN fc ON fc.org_id = days.org_id AND fc.contact_id IS NOT NULL
-       AND fc.start_day <= days.day AND (fc.end_day IS NULL OR fc.end_day > days.day)
+  spans AS (
+    -- each run is in progress on the days [start_day, end_day); a contact's overlapping runs
+    -- are merged into islands first, so that counting the islands' starts and ends per day
+    -- counts each contact once
+    SELECT org_id, contact_id, start_day, coalesce(end_day, 'infinity'::date) AS end_day,
+           max(coalesce(end_day, 'infinity'::date)) OVER (PARTITION BY org_id, contact_id ORDER BY start_day, end_day
+             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+      FROM fc
+     WHERE contact_id IS NOT NULL AND (end_day IS NULL OR end_day > start_day)
+  ),
+  islands AS (
+    SELECT org_id, contact_id, island, min(start_day) AS start_day, max(end_day) AS end_day
+      FROM (SELECT *, count(*) FILTER (WHERE reach IS NULL OR start_day > reach)
+                        OVER (PARTITION BY org_id, contact_id ORDER BY start_day, end_day) AS island
+              FROM spans) s
+     GROUP BY 1, 2, 3
+  ),
+  in_flow_changes AS (
+    -- +1 where an island starts, -1 where it ends; the changes before the range all fold into its first day
+    SELECT e.org_id, greatest(e.day, o.d_from) AS day, sum(e.n) AS n
+      FROM (SELECT org_id, start_day AS day, 1 AS n FROM islands
+            UNION ALL
+            SELECT org_id, end_day, -1 FROM islands WHERE end_day <> 'infinity') e
+      JOIN o ON o.org_id = e.org_id
+     WHERE e.day <= o.d_to
      GROUP BY 1, 2
+  ),
+  in_flows AS (
+    SELECT days.org_id, days.day, sum(coalesce(c.n, 0)) OVER (PARTITION BY days.org_id ORDER BY days.day) AS n
+      FROM days LEFT JOIN in_flow_changes c ON c.org_id = days.org_id AND c.day = days.day
   )
   SELECT days.org_id, to_char(days.day, 'YYYY-MM-DD') AS day,
          coalesce(started.n, 0)::int AS flows_started,

@@ -4,21 +4,29 @@
 // rows, so a day's codes always add up to its error_messages.
 import { SCOPE_CTES, local } from '../../extract/windows.ts';
 import { defineFamily, query, type ErrorCodeRow, type FamilyRow, type HourRow } from '../family.ts';
-import { ERROR_CODE, MESSAGE_FAILED, SCOPED_MESSAGES } from '../message-filters.sql.ts';
+import { ERROR_CODE, MESSAGE_FAILED, SCOPED_MESSAGES_BY_ORG } from '../message-filters.sql.ts';
 
 const SQL = `
   WITH ${SCOPE_CTES},
+  per_quarter AS (
+    -- grouped by UTC quarter hour first, with no zone conversion per message: every zone's offset
+    -- and clock change falls on a quarter hour (true of the tz database since 1986), so each
+    -- quarter lies in one local hour, and local midnights (o.lo, o.hi) are quarter-hour bounds
+    SELECT m.organization_id AS org_id, date_bin('15 minutes', m.inserted_at, TIMESTAMP '2000-01-01') AS q,
+           CASE WHEN ${MESSAGE_FAILED} THEN ${ERROR_CODE} END AS code,
+           count(*) FILTER (WHERE m.flow = 'inbound') AS inbound,
+           count(*) FILTER (WHERE m.flow = 'outbound') AS outbound,
+           count(*) FILTER (WHERE m.flow = 'outbound' AND m.is_hsm IS TRUE) AS hsm,
+           count(*) FILTER (WHERE ${MESSAGE_FAILED}) AS errors
+      FROM ${SCOPED_MESSAGES_BY_ORG}
+     GROUP BY 1, 2, 3
+  ),
   per_hour AS (
-    -- one zone conversion per row: the local hour is the grouping key, with the code of a
-    -- failed message (NULL for every other, so they group into one row per hour)
-    SELECT org_id, local_hour, code,
-           count(*) FILTER (WHERE flow = 'inbound') AS inbound,
-           count(*) FILTER (WHERE flow = 'outbound') AS outbound,
-           count(*) FILTER (WHERE flow = 'outbound' AND is_hsm IS TRUE) AS hsm,
-           count(*) FILTER (WHERE code IS NOT NULL) AS errors
-      FROM (SELECT m.organization_id AS org_id, date_trunc('hour', ${local('m.inserted_at')}) AS local_hour, m.flow, m.is_hsm,
-                   CASE WHEN ${MESSAGE_FAILED} THEN ${ERROR_CODE} END AS code
-              FROM ${SCOPED_MESSAGES}) m
+    -- the code of a failed message, NULL for every other, so they group into one row per hour
+    SELECT p.org_id, date_trunc('hour', ${local('p.q')}) AS local_hour, p.code,
+           sum(p.inbound) AS inbound, sum(p.outbound) AS outbound, sum(p.hsm) AS hsm, sum(p.errors) AS errors
+      FROM per_quarter p JOIN o ON o.org_id = p.org_id
+     WHERE p.q >= o.lo AND p.q < o.hi
      GROUP BY 1, 2, 3
   )
   SELECT org_id, to_char(local_hour, 'YYYY-MM-DD') AS day, extract(hour FROM local_hour)::int AS hour, code,

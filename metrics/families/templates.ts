@@ -1,7 +1,7 @@
 // Templates by category, delivery, customer-service windows and per-message pricing
 // (METRICS.md §3a), in one statement over the whole scope:
-// - `sends`: the range's outbound messages grouped by org, local day, template row (none for a
-//   message that is not a template send) and outcome (a hash aggregate that parallel workers
+// - `sends`: the range's outbound messages grouped by org, UTC quarter hour (then local day),
+//   template row (none for a message that is not a template send) and outcome (a hash aggregate that parallel workers
 //   share, no sort), then joined with session_templates for the category — once per group, not
 //   per message;
 // - `stream`: per contact, the inbound messages from 24 hours before the range on and the range's
@@ -11,7 +11,7 @@
 //   less than 24 h old. Only these rows are sorted, and only 24 hours of history are read.
 import { SCOPE_CTES, local } from '../../extract/windows.ts';
 import { defineFamily, query } from '../family.ts';
-import { MESSAGE_FAILED, SCOPED_MESSAGES } from '../message-filters.sql.ts';
+import { MESSAGE_FAILED, SCOPED_MESSAGES_BY_ORG } from '../message-filters.sql.ts';
 import { billableMessages } from '../pricing.ts';
 
 const DELIVERED = `(NOT ${MESSAGE_FAILED} AND m.bsp_status IN ('delivered', 'read'))`;
@@ -24,12 +24,19 @@ const CATEGORIES = ['marketing', 'utility', 'authentication', 'other'] as const;
 const SQL = `
   WITH ${SCOPE_CTES},
   sends AS (
-    SELECT m.organization_id AS org_id, ${local('m.inserted_at')}::date AS day,
-           -- NULL: not a template send; 0: a template send without a template row
-           CASE WHEN m.is_hsm IS TRUE THEN coalesce(m.template_id, 0) END AS template_id,
-           CASE WHEN ${MESSAGE_FAILED} THEN 'failed' WHEN m.bsp_status IN ('delivered', 'read') THEN 'delivered' ELSE 'pending' END AS outcome,
-           count(*) AS n
-      FROM ${SCOPED_MESSAGES} AND m.flow = 'outbound'
+    -- by UTC quarter hour, without a zone conversion per message (see the messages family); each
+    -- quarter lies in one local day, and each org's window is made of whole quarters
+    SELECT q.org_id, ${local('q.q')}::date AS day, q.template_id, q.outcome, sum(q.n) AS n
+      FROM (
+        SELECT m.organization_id AS org_id, date_bin('15 minutes', m.inserted_at, TIMESTAMP '2000-01-01') AS q,
+               -- NULL: not a template send; 0: a template send without a template row
+               CASE WHEN m.is_hsm IS TRUE THEN coalesce(m.template_id, 0) END AS template_id,
+               CASE WHEN ${MESSAGE_FAILED} THEN 'failed' WHEN m.bsp_status IN ('delivered', 'read') THEN 'delivered' ELSE 'pending' END AS outcome,
+               count(*) AS n
+          FROM ${SCOPED_MESSAGES_BY_ORG} AND m.flow = 'outbound'
+         GROUP BY 1, 2, 3, 4
+      ) q JOIN o ON o.org_id = q.org_id
+     WHERE q.q >= o.lo AND q.q < o.hi
      GROUP BY 1, 2, 3, 4
   ),
   send_days AS (
