@@ -311,13 +311,23 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   // The data files are always written; when the site is published they are part of it (the
   // publisher writes them into the new site), so they are not written twice.
   const publishing = req.site !== false && !!deps.publishSite;
-  const reports: OrgReport[] = [];
-  for (const org of succeeded) {
-    const report = await readOrgReport(deps.store, org.id, deps.now);
-    // The rolling periods are pages of the site only.
-    reports.push({ ...report, rolling: publishing ? await rollingPeriods(deps.store, report, deps.now) : undefined, rateCard: deps.rateCard ?? null });
+  const tRead = Date.now();
+  const readLimit = pLimit(STORE_CONCURRENCY);
+  const reports: OrgReport[] = await Promise.all(
+    succeeded.map((org) =>
+      readLimit(async () => {
+        const report = await readOrgReport(deps.store, org.id, deps.now);
+        // The rolling periods are pages of the site only.
+        return { ...report, rolling: publishing ? await rollingPeriods(deps.store, report, deps.now) : undefined, rateCard: deps.rateCard ?? null };
+      }),
+    ),
+  );
+  if (reports.length) deps.log('reports.read', { orgs: reports.length, ms: Date.now() - tRead });
+  if (!publishing) {
+    const tData = Date.now();
+    await writeSiteDataFiles(reports, deps.outputDir, { log: deps.log });
+    if (reports.length) deps.log('data.written', { orgs: reports.length, ms: Date.now() - tData });
   }
-  if (!publishing) await writeSiteDataFiles(reports, deps.outputDir, { log: deps.log });
   const periods = new Map<string, RunPeriod>(
     planned.map((p) => [p.org.shortcode, { from: p.from, to: p.to, lateSince: outcomes.get(p.org.id)?.late ? outcomes.get(p.org.id)?.dueAt : undefined }]),
   );

@@ -69,13 +69,20 @@ const SQL = `
      WHERE (w.flow = 'outbound' AND w.last_inbound > w.inserted_at - interval '24 hours')
         OR (w.flow = 'inbound' AND (w.last_inbound IS NULL OR w.last_inbound <= w.inserted_at - interval '24 hours'))
   ),
-  window_days AS (
-    -- only the rows that count are grouped (a day without any is 0 all the same)
-    SELECT w.org_id, ${local('w.inserted_at')}::date AS day,
+  window_quarters AS (
+    -- only the rows that count are grouped (a day without any is 0 all the same), by UTC
+    -- quarter hour first like the sends
+    SELECT w.org_id, date_bin('15 minutes', w.inserted_at, TIMESTAMP '2000-01-01') AS q,
            count(*) FILTER (WHERE w.in_window) AS utility_in_window,
            count(*) FILTER (WHERE NOT w.in_window) AS service_windows
-      FROM counted w JOIN o ON o.org_id = w.org_id
-     WHERE w.inserted_at >= o.lo
+      FROM counted w
+     GROUP BY 1, 2
+  ),
+  window_days AS (
+    SELECT w.org_id, ${local('w.q')}::date AS day,
+           sum(w.utility_in_window) AS utility_in_window, sum(w.service_windows) AS service_windows
+      FROM window_quarters w JOIN o ON o.org_id = w.org_id
+     WHERE w.q >= o.lo AND w.q < o.hi
      GROUP BY 1, 2
   )
   SELECT coalesce(s.org_id, w.org_id) AS org_id, to_char(coalesce(s.day, w.day), 'YYYY-MM-DD') AS day,
