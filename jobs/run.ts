@@ -12,7 +12,7 @@ import { addDays, addMonths, isValidDay, isValidMonth, localDay, firstOfMonth, l
 import type { OrgReport } from '../metrics/report.ts';
 import type { RateCard } from '../config/rate-card.ts';
 import { chainStore } from '../store/chains.ts';
-import { readOrgReport } from '../store/read.ts';
+import { readOrgReports } from '../store/read.ts';
 import { rollingPeriods } from '../store/rolling.ts';
 import { writeOrgComputation } from '../store/write.ts';
 import { saveOrg } from '../store/orgs.ts';
@@ -312,16 +312,11 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   // publisher writes them into the new site), so they are not written twice.
   const publishing = req.site !== false && !!deps.publishSite;
   const tRead = Date.now();
-  const readLimit = pLimit(STORE_CONCURRENCY);
-  const reports: OrgReport[] = await Promise.all(
-    succeeded.map((org) =>
-      readLimit(async () => {
-        const report = await readOrgReport(deps.store, org.id, deps.now);
-        // The rolling periods are pages of the site only.
-        return { ...report, rolling: publishing ? await rollingPeriods(deps.store, report, deps.now) : undefined, rateCard: deps.rateCard ?? null };
-      }),
-    ),
-  );
+  const reports: OrgReport[] = [];
+  for (const report of await readOrgReports(deps.store, succeeded.map((o) => o.id), deps.now)) {
+    // The rolling periods are pages of the site only.
+    reports.push({ ...report, rolling: publishing ? await rollingPeriods(deps.store, report, deps.now) : undefined, rateCard: deps.rateCard ?? null });
+  }
   if (reports.length) deps.log('reports.read', { orgs: reports.length, ms: Date.now() - tRead });
   if (!publishing) {
     const tData = Date.now();

@@ -3,14 +3,55 @@
 import type { Db } from '../db/connect.ts';
 import { DAILY_KEYS, type MetricKey } from '../metrics/registry.ts';
 import { mostActiveHour, periodRow } from '../metrics/period.ts';
-import { localDay, firstOfMonth, lastOfMonth, monthOf } from '../lib/calendar.ts';
+import { addDays, localDay, firstOfMonth, lastOfMonth, monthOf, zonedInstant } from '../lib/calendar.ts';
 import { knownDayCodes } from '../metrics/errors.ts';
-import type { DayErrorCodes, DayRow, HourlyRow, OrgInfo, OrgReport, Provenance, Source } from '../metrics/report.ts';
-import { readErrorCodes } from './errors.ts';
+import type { DayErrorCodes, DayRow, ErrorCount, HourlyRow, OrgInfo, OrgReport, Provenance, Source } from '../metrics/report.ts';
+import { errorCodesByDay } from './errors.ts';
 
 export async function readOrgReport(store: Db, orgId: number, now: Date): Promise<OrgReport> {
-  const o = await store('orgs').where({ org_id: orgId }).first();
-  if (!o) throw new Error(`organization ${orgId} is not in the results store`);
+  return (await readOrgReports(store, [orgId], now))[0];
+}
+
+/**
+ * Several orgs' reports with one query per table for all of them (a run reads every org it
+ * stored), in the order asked.
+ */
+export async function readOrgReports(store: Db, orgIds: number[], now: Date): Promise<OrgReport[]> {
+  if (!orgIds.length) return [];
+  const [orgRows, valueRows, hourRows, errorRows, periodRows] = await Promise.all([
+    store('orgs').whereIn('org_id', orgIds),
+    store('daily_values').whereIn('org_id', orgIds).orderBy(['org_id', 'day']).select('org_id', 'day', 'metric', 'value', 'source', 'computed_at', 'late', 'run_id', 'definition_version'),
+    store('hourly_values').whereIn('org_id', orgIds).orderBy(['org_id', 'day', 'hour']).select('org_id', 'day', 'hour', 'inbound', 'outbound'),
+    store('error_values').whereIn('org_id', orgIds).select('org_id', 'day', 'code', 'count'),
+    store('period_values').whereIn('org_id', orgIds).select('org_id', 'kind', 'period_from', 'period_to', 'metric', 'value'),
+  ]);
+  const byOrg = <T extends { org_id: string | number }>(rows: T[]) => {
+    const m = new Map<number, T[]>();
+    for (const r of rows) {
+      const id = Number(r.org_id);
+      const list = m.get(id);
+      if (list) list.push(r);
+      else m.set(id, [r]);
+    }
+    return m;
+  };
+  const orgsById = new Map(orgRows.map((o) => [Number(o.org_id), o]));
+  const values = byOrg(valueRows);
+  const hours = byOrg(hourRows);
+  const errors = byOrg(errorRows);
+  const periods = byOrg(periodRows);
+  const out: OrgReport[] = [];
+  for (const orgId of orgIds) {
+    const o = orgsById.get(orgId);
+    if (!o) throw new Error(`organization ${orgId} is not in the results store`);
+    out.push(assembleReport(o, values.get(orgId) ?? [], hours.get(orgId) ?? [], errorCodesByDay(errors.get(orgId) ?? []), periods.get(orgId) ?? [], now));
+  }
+  return out;
+}
+
+type Row = Record<string, any>;
+
+function assembleReport(o: Row, valueRows: Row[], hourRows: Row[], stored: Map<string, ErrorCount[]>, periodRows: Row[], now: Date): OrgReport {
   const org: OrgInfo = {
     id: Number(o.org_id),
     shortcode: o.shortcode,
@@ -20,13 +61,7 @@ export async function readOrgReport(store: Db, orgId: number, now: Date): Promis
     email: o.email,
     bookmarks: o.bookmarks ?? {},
   };
-  const valueRows = await store('daily_values')
-    .where({ org_id: orgId })
-    .orderBy('day')
-    .select('day', 'metric', 'value', 'source', 'computed_at', 'late', 'run_id', 'definition_version');
-  const hourly: HourlyRow[] = (
-    await store('hourly_values').where({ org_id: orgId }).orderBy(['day', 'hour']).select('day', 'hour', 'inbound', 'outbound')
-  ).map((h) => ({ date: h.day, hour: Number(h.hour), inbound: Number(h.inbound), outbound: Number(h.outbound) }));
+  const hourly: HourlyRow[] = hourRows.map((h) => ({ date: h.day, hour: Number(h.hour), inbound: Number(h.inbound), outbound: Number(h.outbound) }));
   const hoursByDay = new Map<string, HourlyRow[]>();
   for (const h of hourly) {
     const list = hoursByDay.get(h.date) ?? [];
@@ -55,7 +90,6 @@ export async function readOrgReport(store: Db, orgId: number, now: Date): Promis
     d.mostActiveHour = mostActiveHour(hoursByDay.get(d.date) ?? []);
   }
 
-  const stored = await readErrorCodes(store, orgId);
   const errorCodes: DayErrorCodes[] = [];
   for (const d of days) {
     const known = knownDayCodes(d.date, d.values.error_messages, stored.get(d.date) ?? []);
@@ -63,7 +97,6 @@ export async function readOrgReport(store: Db, orgId: number, now: Date): Promis
   }
 
   const today = localDay(now, org.timezone);
-  const periodRows = await store('period_values').where({ org_id: orgId }).select('kind', 'period_from', 'period_to', 'metric', 'value');
   const distinctOf = (kind: string, from: string, to: string) => {
     const out: Partial<Record<MetricKey, number | null>> = {};
     for (const r of periodRows) if (r.kind === kind && r.period_from === from && r.period_to === to) out[r.metric as MetricKey] = r.value === null ? null : Number(r.value);
@@ -75,10 +108,7 @@ export async function readOrgReport(store: Db, orgId: number, now: Date): Promis
   for (const r of periodRows) if (r.kind === 'range') rangeKeys.set(`${r.period_from}_${r.period_to}`, [r.period_from, r.period_to]);
   const ranges = [...rangeKeys.entries()].sort().map(([k, [f, t]]) => derive('range', k, f, t));
 
-  let dataCutoff: string | null = null;
-  if (days.length) {
-    const { rows } = await store.raw<{ rows: Array<{ cutoff: Date }> }>(`SELECT ((?::date + 1)::timestamp AT TIME ZONE ?) AS cutoff`, [days[days.length - 1].date, org.timezone]);
-    dataCutoff = rows[0].cutoff.toISOString();
-  }
+  // The end of the last stored day in the org's zone.
+  const dataCutoff = days.length ? zonedInstant(addDays(days[days.length - 1].date, 1), 0, 0, org.timezone).toISOString() : null;
   return { org, dataCutoff, generatedAt: now.toISOString(), days, months, ranges, hourly, errorCodes };
 }
