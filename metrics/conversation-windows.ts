@@ -13,8 +13,9 @@
 // every computed day), which the run continues like the nightly one: a rerun reads one day.
 import type { Db } from '../db/connect.ts';
 import { copyRows } from '../extract/copy.ts';
-import { SCOPE_CTES, local, utcText, type Scope } from '../extract/windows.ts';
+import { SCOPE_CTES, utcText, type Scope } from '../extract/windows.ts';
 import { ChainStateWriter } from '../lib/chain-state.ts';
+import { localDay } from '../lib/calendar.ts';
 import { MESSAGE_FAILED } from './message-filters.sql.ts';
 
 export const DAY_US = 24 * 3600 * 1_000_000;
@@ -168,8 +169,17 @@ export function chainContact(
   return last;
 }
 
-/** The end of every requested local day, per org, as PostgreSQL places it (µs since 1970). */
-async function dayEnds(db: Db, scope: Scope): Promise<Map<number, Array<{ day: string; endUs: number }>>> {
+/**
+ * The end of every local day per org (µs since 1970), as PostgreSQL places it, from the day the
+ * org's chain is counted from to its last requested day: the stream's messages are labelled with
+ * their local day here rather than converted one by one in the query.
+ */
+async function dayEnds(db: Db, scope: Scope, plans: ChainPlan[]): Promise<Map<number, Array<{ day: string; endUs: number }>>> {
+  const startDay = new Map(plans.map((p) => [p.orgId, p.from]));
+  const froms = scope.windows.map((w) => {
+    const from = startDay.get(w.orgId);
+    return from && from.getTime() < w.lo.getTime() ? localDay(from, w.tz) : w.from;
+  });
   const rows = (
     await db.raw<{ rows: Array<{ org_id: string; day: string; end_us: string }> }>(
       `SELECT r.org_id, to_char(d, 'YYYY-MM-DD') AS day,
@@ -177,7 +187,7 @@ async function dayEnds(db: Db, scope: Scope): Promise<Map<number, Array<{ day: s
          FROM unnest(CAST(:ids AS bigint[]), CAST(:tzs AS text[]), CAST(:froms AS date[]), CAST(:tos AS date[])) AS r(org_id, tz, d_from, d_to),
               generate_series(r.d_from, r.d_to, interval '1 day') AS d
         ORDER BY 1, 3`,
-      scope.bindings,
+      { ...scope.bindings, froms },
     )
   ).rows;
   const out = new Map<number, Array<{ day: string; endUs: number }>>();
@@ -215,13 +225,14 @@ function checkpointContact(ends: Array<{ endUs: number; state: ChainStateWriter 
 export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): Promise<Map<number, ChainOutcome>> {
   const out = new Map<number, ChainOutcome>();
   if (plans.length === 0) return out;
-  const ends = await dayEnds(db, scope);
+  const ends = await dayEnds(db, scope, plans);
+  const windowFrom = new Map(scope.windows.map((w) => [w.orgId, w.from]));
   /** Per org, the requested day ends with their checkpoint, and its seeded contacts in order. */
   const cps = new Map<number, { ends: Array<{ endUs: number; state: ChainStateWriter }>; seeded: number[]; next: number }>();
   for (const p of plans) {
     const o: ChainOutcome = { plan: p, openings: new Map(), checkpoints: new Map() };
     out.set(p.orgId, o);
-    const list = (ends.get(p.orgId) ?? []).map((e) => {
+    const list = (ends.get(p.orgId) ?? []).filter((e) => e.day >= windowFrom.get(p.orgId)!).map((e) => {
       const state = new ChainStateWriter(e.endUs);
       o.checkpoints.set(e.day, state);
       return { endUs: e.endUs, state };
@@ -247,7 +258,7 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   const far = all.filter((r) => r.us === null || r.us < nearLo * 1000);
   const upper = new Date(Math.max(...plans.map((p) => p.to.getTime())));
   const counted = `m.flow = 'outbound' AND NOT ${MESSAGE_FAILED} AND m.contact_id NOT IN (SELECT id FROM sys)`;
-  const columns = `m.organization_id, m.contact_id, m.inserted_at, m.id, ${local('m.inserted_at')}::date - DATE '1970-01-01' AS day`;
+  const columns = `m.organization_id, m.contact_id, m.inserted_at, m.id`;
   // Only when there are such contacts: an empty ANY(...) would still be planned as a scan.
   const farPart = !far.length ? '' : `UNION ALL
       -- contacts whose chain starts further back: their messages before those days
@@ -273,7 +284,7 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
          AND m.inserted_at >= LEAST(ch.c_from, CAST(:c_lo AS timestamp)) AND m.inserted_at < ch.c_to
       ${farPart}
     )
-    SELECT organization_id, contact_id, (extract(epoch FROM inserted_at) * 1000000)::bigint, day
+    SELECT organization_id, contact_id, (extract(epoch FROM inserted_at) * 1000000)::bigint
       FROM chained
      ORDER BY organization_id, contact_id, inserted_at, id`;
   const bindings: Record<string, unknown> = {
@@ -295,11 +306,18 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     return r !== undefined && (r === null || us >= r);
   };
 
-  const dayLabels = new Map<number, string>();
-  const label = (n: number) => {
-    let s = dayLabels.get(n);
-    if (!s) dayLabels.set(n, (s = new Date(n * 86_400_000).toISOString().slice(0, 10)));
-    return s;
+  /** The local day of a counted message: the first day of its org that ends after it. */
+  const endsOf = new Map([...ends].map(([org, list]) => [org, { us: list.map((e) => e.endUs), day: list.map((e) => e.day) }]));
+  const label = (org: number, us: number): string => {
+    const e = endsOf.get(org)!;
+    let lo = 0;
+    let hi = e.us.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (e.us[mid] <= us) lo = mid + 1;
+      else hi = mid;
+    }
+    return e.day[lo];
   };
   let curOrg = -1;
   let curContact = -1;
@@ -328,7 +346,8 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
       curContact = contact;
     }
     const us = Number(f[2]);
-    if (keep(org, contact, us)) run.push({ us, day: label(Number(f[3])) });
+    // Messages before the span only rebuild the state: their day is never counted.
+    if (keep(org, contact, us)) run.push({ us, day: us >= fromUs.get(org)! ? label(org, us) : '' });
   });
   flush();
   for (const org of out.keys()) seededBefore(org, Infinity);
