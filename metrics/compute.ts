@@ -148,15 +148,9 @@ export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<M
   // them: the nightly run (yesterday) skips that query, a rerun of last month reads flow runs only.
   const tables = SOURCE_TABLES.filter(isPurged).filter((t) => scope.windows.some((w) => w.from < addDays(localDay(req.now, w.tz), -SURELY_HELD_DAYS[t])));
   const inbound24h = NEEDS_24H && scope.windows.some((w) => w.from < FIRST_SURE_24H(localDay(req.now, w.tz)));
-  const held = tables.length || inbound24h ? await timed('history', st, () => heldHistory(glific, scope, tables, inbound24h), (r) => r.length) : [];
-  const heldBy = new Map<number, Held>(held.map((h) => [h.org_id, h]));
-
-  const out = new Map<number, OrgComputation>();
-  for (const w of scope.windows) {
-    const days = eachDate(w.from, w.to).map((day): ComputedDay => ({ day, values: {}, imported: {}, dayEnd: null }));
-    out.set(w.orgId, { window: w, days, periods: [], tables: { hourly: [], errors: [], idSets: [] }, countableFrom: countableFrom(heldBy.get(w.orgId), localDay(req.now, w.tz)) });
-  }
-  for (const spec of req.periods) out.get(spec.orgId)?.periods.push({ spec, values: {} });
+  // Only the assembly needs it: the families start meanwhile.
+  const heldP = tables.length || inbound24h ? timed('history', st, () => heldHistory(glific, scope, tables, inbound24h), (r) => r.length) : Promise.resolve([]);
+  heldP.catch(() => undefined); // thrown when awaited below
 
   const ctx: FamilyContext = { glific, scope, chains: req.chains };
   // Two families at a time (PostgreSQL works one query per core); assembled in registry order,
@@ -164,6 +158,14 @@ export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<M
   const limit = pLimit(FAMILY_CONCURRENCY);
   const results = (FAMILIES as readonly Family[]).map((family) => limit(() => timed(family.name, st, () => family.run(ctx), (r) => r.rows.length)));
   results.forEach((r) => r.catch(() => undefined)); // the first failure is thrown below, in order
+
+  const heldBy = new Map<number, Held>((await heldP).map((h) => [h.org_id, h]));
+  const out = new Map<number, OrgComputation>();
+  for (const w of scope.windows) {
+    const days = eachDate(w.from, w.to).map((day): ComputedDay => ({ day, values: {}, imported: {}, dayEnd: null }));
+    out.set(w.orgId, { window: w, days, periods: [], tables: { hourly: [], errors: [], idSets: [] }, countableFrom: countableFrom(heldBy.get(w.orgId), localDay(req.now, w.tz)) });
+  }
+  for (const spec of req.periods) out.get(spec.orgId)?.periods.push({ spec, values: {} });
   for (const [i, family] of (FAMILIES as readonly Family[]).entries()) assembleFamily(family, await results[i], out);
 
   const stats = await timed('glific_stats', st, () => statsDays(glific, scope), (r) => r.length);
