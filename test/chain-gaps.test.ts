@@ -7,17 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline, type Pipeline } from './support/pipeline.ts';
 import { chainContact, DAY_US } from '../metrics/conversation-windows.ts';
 import { decodeChainState } from '../lib/chain-state.ts';
+import { prng } from './support/prng.ts';
 
 const ZONE = 'America/New_York'; // clocks forward on 8 March 2026
 const NOW = '2026-03-20T12:00:00Z';
 let p: Pipeline;
 let orgId: number;
 
-/** A tiny deterministic generator, so the fixture is the same on every run. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 const at = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
 
 /** Openings per local day and the latest opening per contact, from every counted message held. */

@@ -8,16 +8,13 @@ import { resolveWindows } from '../../extract/windows.ts';
 import { flows } from '../../metrics/families/flows.ts';
 import { eachDate } from '../../lib/calendar.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { prng } from '../support/prng.ts';
 
 const ZONE = 'Asia/Kathmandu';
 let db: TestDatabase;
 let k: Db;
 let orgId: number;
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
 const at = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
 beforeAll(async () => {
