@@ -237,7 +237,7 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
           orgs: batch.map((p) => ({ orgId: p.org.id, tz: p.org.timezone, from: p.from, to: p.to })),
           periods: batch.flatMap((p) => periodsFor(req, p.org.id, p.from, p.to)),
           chains: chainStore(deps.store),
-          onStage: (stage, ms, rows) => deps.log('stage', { stage, orgs: batch.length, ms, rows }),
+          onStage: (stage, ms, rows) => deps.log('stage', { stage, orgs: batch.length, ms, rows, rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20) }),
         }),
       { onRetry: (err, attempt, delayMs) => deps.log('retry', { stage: 'compute', attempt, delayMs, error: errorText(err) }) },
     );

@@ -13,11 +13,13 @@ export interface PeriodSpec {
 
 /**
  * `pairs(org_id, day, item)` is distinct per day; the query counts items per day in a column
- * named `key`, with the items themselves in `ids`.
+ * named `key`, with the items themselves in `ids`. Integer ids come as the array's text
+ * ('{1,2,3}', parsed by takeIdSets): millions of them as one string per day instead of a string
+ * per id.
  */
-export function countPairs(pairsSql: string, key: string): string {
+export function countPairs(pairsSql: string, key: string, ids: 'int' | 'text'): string {
   return `
     WITH ${SCOPE_CTES},
     pairs AS (${pairsSql})
-    SELECT org_id, day, count(*) AS ${key}, array_agg(item) AS ids FROM pairs GROUP BY org_id, day`;
+    SELECT org_id, day, count(*) AS ${key}, array_agg(item)${ids === 'int' ? '::text' : ''} AS ids FROM pairs GROUP BY org_id, day`;
 }

@@ -166,9 +166,32 @@ export async function query(db: Db, sql: string, bindings: Knex.ValueDict): Prom
 export function takeIdSets(output: { columns: readonly string[]; rows: FamilyRow[] }, key: string, ids: 'int' | 'text'): FamilyOutput {
   const idSets: IdSetRow[] = [];
   for (const r of output.rows) {
-    const list = (r.ids as Array<string | number>) ?? [];
-    idSets.push({ org_id: Number(r.org_id), day: r.day as string, key, ids: ids === 'int' ? list.map(Number) : list.map(String) });
+    const list = r.ids ?? [];
+    const parsed = typeof list === 'string' ? parseIntArray(list) : ids === 'int' ? (list as Array<string | number>).map(Number) : (list as unknown[]).map(String);
+    idSets.push({ org_id: Number(r.org_id), day: r.day as string, key, ids: parsed });
     delete r.ids;
   }
   return { columns: output.columns.filter((c) => c !== 'ids'), rows: output.rows, tables: { idSets } };
+}
+
+/** The text of a PostgreSQL integer array ('{1,-2,3}', '{}'), read without a string per element. */
+export function parseIntArray(text: string): number[] {
+  const out: number[] = [];
+  let n = 0;
+  let sign = 1;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+    } else if (c === 45) sign = -1;
+    else if (c === 44 || c === 125) {
+      if (digits) out.push(sign * n);
+      n = 0;
+      sign = 1;
+      digits = 0;
+    } else if (c !== 123) throw new Error(`not an integer array: ${text.slice(0, 40)}`);
+  }
+  return out;
 }

@@ -9,6 +9,7 @@ const SQL = countPairs(
   `SELECT DISTINCT m.organization_id AS org_id, ${local('m.inserted_at')}::date AS day, m.contact_id AS item
      FROM ${SCOPED_MESSAGES} AND m.flow = 'inbound'`,
   'active_contacts',
+  'int',
 );
 
 export const activeContacts = defineFamily({

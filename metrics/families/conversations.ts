@@ -12,6 +12,7 @@ const SQL = countPairs(
     WHERE mc.id >= CAST(:mc_floor AS bigint)
       AND mc.inserted_at >= o.lo AND mc.inserted_at < o.hi AND mc.conversation_id IS NOT NULL`,
   'conversations',
+  'text',
 );
 
 export const conversations = defineFamily({
