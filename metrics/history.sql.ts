@@ -20,7 +20,11 @@ export const SURELY_HELD_DAYS: Record<PurgedTable, number> = { messages: 56, mes
 const OLDEST: Record<PurgedTable, string> = {
   messages: '(SELECT min(m.inserted_at) FROM messages m WHERE m.organization_id = o.org_id)',
   messages_conversations: '(SELECT min(mc.inserted_at) FROM messages_conversations mc WHERE mc.organization_id = o.org_id)',
-  flow_contexts: '(SELECT min(f.inserted_at) FROM flow_contexts f WHERE f.organization_id = o.org_id)',
+  // No inserted_at index here: the min would fetch every row of the org. Only the window's days
+  // are judged, so a row older than the window settles it (as the instant just before it).
+  flow_contexts: `coalesce(
+    (SELECT o.lo - interval '1 microsecond' WHERE EXISTS (SELECT 1 FROM flow_contexts f WHERE f.organization_id = o.org_id AND f.inserted_at < o.lo)),
+    (SELECT min(f.inserted_at) FROM flow_contexts f WHERE f.organization_id = o.org_id))`,
 };
 
 export function isPurged(table: SourceTable): table is PurgedTable {

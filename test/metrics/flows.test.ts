@@ -9,6 +9,7 @@ import { flows } from '../../metrics/families/flows.ts';
 import { eachDate } from '../../lib/calendar.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { prng } from '../support/prng.ts';
+import { pipeline, type Pipeline } from '../support/pipeline.ts';
 
 const ZONE = 'Asia/Kathmandu';
 let db: TestDatabase;
@@ -68,5 +69,25 @@ describe('the flows family', () => {
     }
     // the fixture is not trivial: some day has several contacts in flows, and some contact two runs at once
     expect(Math.max(...[...got.values()].map((r) => r.contacts_in_flows as number))).toBeGreaterThan(3);
+  });
+});
+
+describe('days before the oldest flow run Glific holds', () => {
+  let p: Pipeline;
+  afterAll(() => p?.close());
+  it('are not known; one run older than the range is enough to count them all', async () => {
+    p = await pipeline('flows_held');
+    const young = await p.fx.org({ shortcode: 'young', timezone: ZONE });
+    const old = await p.fx.org({ shortcode: 'old', timezone: ZONE });
+    for (const org of [young, old]) {
+      const f = await p.fx.flow(org.id, 'survey');
+      const c = await p.fx.contact(org.id, { insertedAt: '2026-01-01 00:00:00' });
+      await p.fx.flowContext(org.id, { flowId: f, contactId: c, insertedAt: '2026-03-05 06:00:00', completedAt: '2026-03-05 06:10:00' });
+      if (org === old) await p.fx.flowContext(org.id, { flowId: f, contactId: c, insertedAt: '2026-02-01 06:00:00', completedAt: '2026-02-01 06:10:00' });
+    }
+    expect((await p.run({ job: 'range', from: '2026-03-01', to: '2026-03-06' }, '2026-03-20T00:00:00Z')).exitCode).toBe(0);
+    const started = async (shortcode: string) => Object.fromEntries((await p.report(shortcode, '2026-03-20T00:00:00Z')).days.map((d) => [d.date, d.values.flows_started]));
+    expect(await started('young')).toMatchObject({ '2026-03-04': null, '2026-03-05': 1, '2026-03-06': 0 });
+    expect(await started('old')).toMatchObject({ '2026-03-01': 0, '2026-03-04': 0, '2026-03-05': 1, '2026-03-06': 0 });
   });
 });
