@@ -156,7 +156,10 @@ export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<M
   // Two families at a time (PostgreSQL works one query per core); assembled in registry order,
   // since a derived key may read the keys of families before it.
   const limit = pLimit(FAMILY_CONCURRENCY);
-  const results = (FAMILIES as readonly Family[]).map((family) => limit(() => timed(family.name, st, () => family.run(ctx), (r) => r.rows.length)));
+  const families = FAMILIES as readonly Family[];
+  const longestFirst = [...families].sort((a, b) => (b.cost ?? 0) - (a.cost ?? 0));
+  const started = new Map(longestFirst.map((family) => [family, limit(() => timed(family.name, st, () => family.run(ctx), (r) => r.rows.length))]));
+  const results = families.map((family) => started.get(family)!);
   results.forEach((r) => r.catch(() => undefined)); // the first failure is thrown below, in order
 
   const heldBy = new Map<number, Held>((await heldP).map((h) => [h.org_id, h]));

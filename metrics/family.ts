@@ -128,6 +128,11 @@ export interface Family<K extends string = string> {
    */
   daySets?: 'int' | 'text';
   run(ctx: FamilyContext): Promise<FamilyOutput>;
+  /**
+   * Its rough share of a long run's time (docs/BENCHMARKS.md): families start longest first, so
+   * that the ones running side by side end together. Only the order depends on it.
+   */
+  cost?: number;
 }
 
 /** Columns a family's result may have besides its keys. */

@@ -14,6 +14,7 @@ const SQL = countPairs(
 
 export const activeContacts = defineFamily({
   name: 'active_contacts',
+  cost: 8,
   source: 'messages',
   daySets: 'int',
   keys: {

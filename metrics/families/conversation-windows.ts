@@ -8,6 +8,7 @@ import { defineFamily, type FamilyRow, type OrgState } from '../family.ts';
 
 export const conversationWindows = defineFamily({
   name: 'conversation_windows',
+  cost: 14,
   source: 'messages',
   keys: {
     conversation_windows: { kind: 'event', label: 'Conversations (24-hour windows)' },

@@ -64,6 +64,7 @@ const SQL = `
 
 export const flows = defineFamily({
   name: 'flows',
+  cost: 1,
   source: 'flow_contexts',
   keys: {
     flows_started: { kind: 'event', label: 'Flows started', stats: 'flows_started' },

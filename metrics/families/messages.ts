@@ -39,6 +39,7 @@ const GROUPING = new Set(['org_id', 'day', 'hour', 'code']);
 
 export const messages = defineFamily({
   name: 'messages',
+  cost: 10,
   source: 'messages',
   keys: {
     inbound_messages: { kind: 'event', label: 'Inbound messages', stats: 'inbound' },

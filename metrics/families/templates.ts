@@ -96,6 +96,7 @@ const SQL = `
 
 export const templates = defineFamily({
   name: 'templates',
+  cost: 12,
   source: 'messages',
   keys: {
     templates_marketing: { kind: 'event', label: 'Marketing templates sent' },
