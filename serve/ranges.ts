@@ -18,7 +18,7 @@ import { DAILY_KEYS } from '../metrics/registry.ts';
 import { periodRow, previousPeriod, rangePeriod } from '../metrics/period.ts';
 import type { OrgReport, PeriodRow } from '../metrics/report.ts';
 import { readOrgReport } from '../store/read.ts';
-import { distinctOverRange } from '../store/id-sets.ts';
+import { createDaySetCache } from './day-sets.ts';
 import { reportIndex } from '../pages/report-index.ts';
 import { buildPeriodPage } from '../pages/period-page.ts';
 import { renderPage } from '../pages/render.ts';
@@ -46,6 +46,8 @@ export interface RangeServiceOptions {
   queuePerUser?: number;
   /** Answers kept. Default 200. */
   cacheSize?: number;
+  /** Bytes of stored day sets held in memory (serve/day-sets.ts). Default 64 MiB. */
+  daySetBytes?: number;
   /** The operator's prices: an estimated cost as on published pages. */
   rateCard?: RateCard | null;
 }
@@ -58,6 +60,7 @@ export function createRangeService(o: RangeServiceOptions) {
   const cache = new Map<string, RangeAnswer>();
   const cacheSize = o.cacheSize ?? 200;
   const queuePerUser = o.queuePerUser ?? 2;
+  const daySets = createDaySetCache({ store: o.store, maxBytes: o.daySetBytes });
 
   async function storeVersion(orgId: number): Promise<string> {
     const r = await o.store.raw<{ rows: Array<{ v: string | null }> }>(`SELECT max(id)::text AS v FROM runs WHERE org_id = ?`, [orgId]);
@@ -82,12 +85,12 @@ export function createRangeService(o: RangeServiceOptions) {
   }
 
   /** The report with the range's row and the row of the period before, their distinct counts from the stored sets. */
-  async function withRange(report: OrgReport, orgId: number, from: string, to: string): Promise<OrgReport> {
+  async function withRange(report: OrgReport, orgId: number, version: string, from: string, to: string): Promise<OrgReport> {
     const index = reportIndex(report);
     const today = localDateTime(o.now(), report.org.timezone).date;
     const rows: PeriodRow[] = [];
     for (const p of [rangePeriod(from, to), previousPeriod(rangePeriod(from, to))]) {
-      const distinct = await distinctOverRange(o.store, orgId, p.from, p.to);
+      const distinct = await daySets.distinctOverRange(orgId, version, p.from, p.to);
       rows.push(periodRow('range', p.key, p.from, p.to, index.byDate, index.hoursByDate, distinct, today));
     }
     const keys = new Set(rows.map((r) => r.key));
@@ -116,7 +119,7 @@ export function createRangeService(o: RangeServiceOptions) {
     if (from < first || to > last) {
       return bad(`The reports hold the days from ${formatDate(first)} to ${formatDate(last)}: choose a range inside them.`, format);
     }
-    const full = await withRange(report, orgId, from, to);
+    const full = await withRange(report, orgId, version, from, to);
     if (format === 'csv') {
       const row = full.ranges.find((r) => r.from === from && r.to === to)!;
       return {
