@@ -19,6 +19,7 @@ import { periodRow, previousPeriod, rangePeriod } from '../metrics/period.ts';
 import type { OrgReport, PeriodRow } from '../metrics/report.ts';
 import { readOrgReport } from '../store/read.ts';
 import { createDaySetCache } from './day-sets.ts';
+import { createChartPool } from './chart-pool.ts';
 import { reportIndex } from '../pages/report-index.ts';
 import { buildPeriodPage } from '../pages/period-page.ts';
 import { renderPage } from '../pages/render.ts';
@@ -46,6 +47,8 @@ export interface RangeServiceOptions {
   queuePerUser?: number;
   /** Answers kept. Default 200. */
   cacheSize?: number;
+  /** Worker threads drawing the pages' charts (serve/chart-pool.ts). Default 2 (one per core). */
+  chartThreads?: number;
   /** Bytes of stored day sets held in memory (serve/day-sets.ts). Default 64 MiB. */
   daySetBytes?: number;
   /** The operator's prices: an estimated cost as on published pages. */
@@ -61,6 +64,7 @@ export function createRangeService(o: RangeServiceOptions) {
   const cacheSize = o.cacheSize ?? 200;
   const queuePerUser = o.queuePerUser ?? 2;
   const daySets = createDaySetCache({ store: o.store, maxBytes: o.daySetBytes });
+  const charts = createChartPool(o.chartThreads ?? 2);
 
   async function storeVersion(orgId: number): Promise<string> {
     const r = await o.store.raw<{ rows: Array<{ v: string | null }> }>(`SELECT max(id)::text AS v FROM runs WHERE org_id = ?`, [orgId]);
@@ -129,7 +133,7 @@ export function createRangeService(o: RangeServiceOptions) {
       };
     }
     const page = buildPeriodPage(full, { kind: 'range', from, to }, { now: o.now(), served: true, path: `${shortcode}/range` });
-    return { status: 200, type: 'text/html; charset=utf-8', body: await renderPage(page) };
+    return { status: 200, type: 'text/html; charset=utf-8', body: await renderPage(page, charts.draw) };
   }
 
   function bad(problem: string, format: Format): RangeAnswer {
@@ -139,6 +143,8 @@ export function createRangeService(o: RangeServiceOptions) {
   }
 
   return {
+    /** Stops the chart threads. */
+    close: () => charts.close(),
     /**
      * The range page or CSV for a user of the org (`user`: their session, to bound their requests).
      * A 400 carries `problem`; the caller words the page around it.
