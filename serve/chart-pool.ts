@@ -3,8 +3,8 @@
 // static pages) and use one core only. A chart goes to the thread its place on the page names,
 // so each thread compiles a chart shape once (charts/render.ts caches compiled shapes per thread)
 // and a page's charts are drawn on all threads at once.
-import { Worker } from 'node:worker_threads';
-import type { RenderOptions } from '../charts/render.ts';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { renderSvg, type RenderOptions } from '../charts/render.ts';
 import type { Chart } from '../charts/types.ts';
 import type { DrawReply, DrawRequest } from './chart-worker.ts';
 
@@ -19,17 +19,24 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+// Each thread's heap is bounded (the server stays small with two of them); a thread that runs out
+// (a chart of years of days) ends, and its charts are drawn in the server's thread instead.
+export const THREAD_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 };
+
+/** A thread ended before drawing the chart (as opposed to the chart failing to draw). */
+class ThreadEnded extends Error {}
+
 // The built tree runs chart-worker.js as it is; the sources (tests, tsx) need tsx in the thread too.
-function startWorker(): Worker {
+function startWorker(limits: ResourceLimits): Worker {
   const self = import.meta.url;
-  if (self.endsWith('.js')) return new Worker(new URL('./chart-worker.js', self));
+  if (self.endsWith('.js')) return new Worker(new URL('./chart-worker.js', self), { resourceLimits: limits });
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./chart-worker.ts', self).href;
   const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`));
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { resourceLimits: limits });
 }
 
-export function createChartPool(size = 2): ChartPool {
+export function createChartPool(size = 2, limits: ResourceLimits = THREAD_LIMITS): ChartPool {
   let nextId = 0;
   let closed = false;
   const threads: Array<{ worker: Worker; pending: Map<number, Pending> } | null> = Array.from({ length: size }, () => null);
@@ -37,7 +44,7 @@ export function createChartPool(size = 2): ChartPool {
   function thread(i: number) {
     const had = threads[i];
     if (had) return had;
-    const t = { worker: startWorker(), pending: new Map<number, Pending>() };
+    const t = { worker: startWorker(limits), pending: new Map<number, Pending>() };
     // Idle threads do not keep the process alive; a thread that dies fails its charts and is
     // started again on the next chart.
     t.worker.unref();
@@ -48,13 +55,14 @@ export function createChartPool(size = 2): ChartPool {
       if ('svg' in m) p.resolve(m.svg);
       else p.reject(new Error(m.error));
     });
-    const fail = (err: Error) => {
+    const fail = (why: string) => {
+      const err = new ThreadEnded(why);
       if (threads[i] === t) threads[i] = null;
       for (const p of t.pending.values()) p.reject(err);
       t.pending.clear();
     };
-    t.worker.on('error', fail);
-    t.worker.on('exit', (code) => fail(new Error(`chart thread exited (${code})`)));
+    t.worker.on('error', (err) => fail(err.message));
+    t.worker.on('exit', (code) => fail(`chart thread exited (${code})`));
     threads[i] = t;
     return t;
   }
@@ -64,9 +72,13 @@ export function createChartPool(size = 2): ChartPool {
       if (closed) return Promise.reject(new Error('chart pool closed'));
       const t = thread(((slot % size) + size) % size);
       const id = nextId++;
-      return new Promise<string>((resolve, reject) => {
+      const drawn = new Promise<string>((resolve, reject) => {
         t.pending.set(id, { resolve, reject });
         t.worker.postMessage({ id, chart, opts } satisfies DrawRequest);
+      });
+      return drawn.catch((err: unknown) => {
+        if (!(err instanceof ThreadEnded) || closed) throw err;
+        return renderSvg(chart, opts);
       });
     },
     async close() {

@@ -201,6 +201,13 @@ describe('asking for a range', () => {
     } finally {
       await pool.close();
     }
+    // threads that run out of memory: the charts are drawn in the server's own thread instead
+    const starved = createChartPool(2, { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 });
+    try {
+      expect(sameGradients(await renderPage(model, starved.draw))).toBe(sameGradients(await renderPage(model)));
+    } finally {
+      await starved.close();
+    }
   });
 
   it('a burst from one user is bounded (429) and does not stop another user’s page', async () => {
