@@ -31,7 +31,8 @@ export const MAX_RANGE_DAYS = 3660;
 export interface RangeAnswer {
   status: 200 | 400 | 429;
   type: 'text/html; charset=utf-8' | 'text/csv; charset=utf-8';
-  body: string;
+  /** A cached answer's body is kept as its UTF-8 bytes (a page's string is several times that). */
+  body: string | Buffer;
   /** Why a 400 was given, for the page that says what to fix. */
   problem?: string;
   cached?: boolean;
@@ -47,6 +48,8 @@ export interface RangeServiceOptions {
   queuePerUser?: number;
   /** Answers kept. Default 200. */
   cacheSize?: number;
+  /** Bytes of answers kept (a year's page is ~1.6 MB). Default 32 MiB. */
+  cacheBytes?: number;
   /** Worker threads drawing the pages' charts (serve/chart-pool.ts). Default 2 (one per core). */
   chartThreads?: number;
   /** Bytes of stored day sets held in memory (serve/day-sets.ts). Default 64 MiB. */
@@ -60,8 +63,10 @@ type Format = 'page' | 'csv';
 export function createRangeService(o: RangeServiceOptions) {
   const render = pLimit(o.concurrency ?? 2);
   const perUser = new Map<string, ReturnType<typeof pLimit>>();
-  const cache = new Map<string, RangeAnswer>();
+  const cache = new Map<string, RangeAnswer & { body: Buffer }>();
   const cacheSize = o.cacheSize ?? 200;
+  const cacheBytes = o.cacheBytes ?? 32 * 1024 * 1024;
+  let cachedBytes = 0;
   const queuePerUser = o.queuePerUser ?? 2;
   const daySets = createDaySetCache({ store: o.store, maxBytes: o.daySetBytes });
   const charts = createChartPool(o.chartThreads ?? 2);
@@ -72,9 +77,19 @@ export function createRangeService(o: RangeServiceOptions) {
   }
 
   function remember(key: string, a: RangeAnswer): void {
+    forget(key);
+    const kept = { ...a, body: Buffer.from(a.body) };
+    if (kept.body.length > cacheBytes) return;
+    cache.set(key, kept);
+    cachedBytes += kept.body.length;
+    while (cache.size > cacheSize || cachedBytes > cacheBytes) forget(cache.keys().next().value!);
+  }
+
+  function forget(key: string): void {
+    const had = cache.get(key);
+    if (!had) return;
     cache.delete(key);
-    cache.set(key, a);
-    while (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+    cachedBytes -= had.body.length;
   }
 
   /** What is wrong with the dates asked for, in words for the person who typed them; null: nothing. */
