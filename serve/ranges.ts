@@ -5,7 +5,9 @@
 // range pages (pages/period-page.ts), compared with the period of equal length before.
 //
 // Answers are cached by (org, range, store version): the version is the org's latest run, so a
-// new run makes every cached answer of that org stale. A user has at most one range in the works
+// new run makes every cached answer of that org stale. What every range of a version shares is
+// held too: the org's report, and its days' id sets (serve/day-sets.ts), so a new range reads
+// only the days not held yet; its charts are drawn in worker threads (serve/chart-pool.ts). A user has at most one range in the works
 // and a short queue; beyond that they are told to wait (429), and all users together render at
 // most a few at a time, so one user's burst cannot hold up the others' pages.
 import pLimit from 'p-limit';
