@@ -19,9 +19,10 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-// Each thread's heap is bounded (the server stays small with two of them); a thread that runs out
-// (a chart of years of days) ends, and its charts are drawn in the server's thread instead.
-export const THREAD_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 };
+// Each thread's heap is bounded; a thread that runs out (a chart of years of days) ends, and its
+// charts are drawn in the server's thread instead. A year's charts need about 50 MB at their peak;
+// a bound near that makes the thread collect garbage all the time (twice the CPU, measured).
+export const THREAD_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 128 };
 
 /** A thread ended before drawing the chart (as opposed to the chart failing to draw). */
 class ThreadEnded extends Error {}
