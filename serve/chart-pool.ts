@@ -19,25 +19,23 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-// Each thread's heap is bounded; a thread that runs out (a chart of years of days) ends, and its
-// charts are drawn in the server's thread instead. A year's charts need about 50 MB at their peak;
-// a bound near that makes the thread collect garbage all the time (twice the CPU, measured).
-export const THREAD_LIMITS: ResourceLimits = { maxOldGenerationSizeMb: 128 };
-
+// A thread's heap is not bounded by default: on the bench (a year's page) any resourceLimits, even
+// 512 MB, made pages 3-4 times slower. `limits` is for tests of a thread that runs out: it ends,
+// and its charts are drawn in the server's thread instead.
 /** A thread ended before drawing the chart (as opposed to the chart failing to draw). */
 class ThreadEnded extends Error {}
 
 // The built tree runs chart-worker.js as it is; the sources (tests, tsx) need tsx in the thread too.
-function startWorker(limits: ResourceLimits): Worker {
+function startWorker(limits: ResourceLimits | undefined): Worker {
   const self = import.meta.url;
-  if (self.endsWith('.js')) return new Worker(new URL('./chart-worker.js', self), { resourceLimits: limits });
+  if (self.endsWith('.js')) return new Worker(new URL('./chart-worker.js', self), limits && { resourceLimits: limits });
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./chart-worker.ts', self).href;
   const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { resourceLimits: limits });
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), limits && { resourceLimits: limits });
 }
 
-export function createChartPool(size = 2, limits: ResourceLimits = THREAD_LIMITS): ChartPool {
+export function createChartPool(size = 2, limits?: ResourceLimits): ChartPool {
   let nextId = 0;
   let closed = false;
   const threads: Array<{ worker: Worker; pending: Map<number, Pending> } | null> = Array.from({ length: size }, () => null);
