@@ -2,7 +2,7 @@
 // 365 computed days and 10k active contacts a day out of 200k (its stored id sets), a logged-in
 // session, and 365-day ranges never asked before (no cache), then the same ones again (cached).
 //   npx tsx bench/serve-range.ts <glific database URL> [requests]
-// Prints one JSON line: p50/p95/max of uncached and cached answers, in ms.
+// Prints one JSON line: p50/p95/max of uncached and cached answers, in ms, and the server's peak RSS.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -97,7 +97,10 @@ try {
   const warm: number[] = [];
   for (const e of ends) warm.push(await ask(e));
   const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)];
-  console.log(JSON.stringify({ org: org.shortcode, days: 365, activePerDay: 10_000, requests: REQUESTS, uncachedP50: pct(cold, 0.5), uncachedP95: pct(cold, 0.95), uncachedMax: Math.max(...cold), cachedP95: pct(warm, 0.95) }));
+  // The server's peak resident memory (all its threads), where /proc tells it.
+  const status = fs.existsSync(`/proc/${child.pid}/status`) ? fs.readFileSync(`/proc/${child.pid}/status`, 'utf8') : '';
+  const peakKb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+  console.log(JSON.stringify({ org: org.shortcode, days: 365, activePerDay: 10_000, requests: REQUESTS, uncachedP50: pct(cold, 0.5), uncachedP95: pct(cold, 0.95), uncachedMax: Math.max(...cold), cachedP95: pct(warm, 0.95), peakRssMb: peakKb ? Math.round(Number(peakKb) / 1024) : null }));
 } finally {
   child.kill('SIGTERM');
   await new Promise((r) => child.on('close', r));

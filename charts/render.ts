@@ -102,9 +102,24 @@ export async function renderSvg(chart: Chart, opts: RenderOptions = {}): Promise
   }
 }
 
-/** Coordinates to 2 decimals (a tenth of a pixel is invisible); attribute values only. */
+/**
+ * Coordinates to 2 decimals (a tenth of a pixel is invisible); attribute values only. A scan from
+ * one `="` to the next `"`, as a regex over every attribute would, but without a callback per
+ * attribute: a page's charts have tens of thousands of them.
+ */
 function trimPrecision(svg: string): string {
-  return svg.replace(/="([^"]*)"/g, (m, v: string) => (/\d\.\d{3}/.test(v) ? `="${v.replace(/(\d\.\d{2})\d+/g, '$1')}"` : m));
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const open = svg.indexOf('="', at);
+    if (open < 0) break;
+    const close = svg.indexOf('"', open + 2);
+    if (close < 0) break;
+    const value = svg.slice(open + 2, close);
+    out += svg.slice(at, open + 2) + (/\d\.\d{3}/.test(value) ? value.replace(/(\d\.\d{2})\d+/g, '$1') : value) + '"';
+    at = close + 1;
+  }
+  return out + svg.slice(at);
 }
 
 function escapeXml(s: string): string {

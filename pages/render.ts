@@ -6,7 +6,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { DEFINITION_VERSION } from '../metrics/registry.ts';
-import { renderSvg } from '../charts/render.ts';
+import { renderSvg, type RenderOptions } from '../charts/render.ts';
+import type { Chart } from '../charts/types.ts';
 import type { ChartBlock, PageModel } from './model.ts';
 
 function templatesDir(): string {
@@ -73,24 +74,30 @@ function scopeIds(svg: string, prefix: string): string {
   return out;
 }
 
-async function withSvgs(blocks: ChartBlock[]): Promise<Array<ChartBlock & { svg: Handlebars.SafeString }>> {
-  const out = [];
-  for (const b of blocks) {
-    const svg = await renderSvg(b.chart, { adaptive: true, withTitle: false });
-    out.push({ ...b, svg: new Handlebars.SafeString(scopeIds(svg, b.domId)) });
-  }
-  return out;
+/**
+ * Draws one chart of a page as renderSvg does; `slot` is its place on the page. Given, the page's
+ * charts are asked for all at once (serve draws them in worker threads); otherwise one after another.
+ */
+export type ChartDrawer = (chart: Chart, opts: RenderOptions, slot: number) => Promise<string>;
+
+const CHART_OPTIONS: RenderOptions = { adaptive: true, withTitle: false };
+
+async function withSvgs(blocks: ChartBlock[], draw?: ChartDrawer): Promise<Array<ChartBlock & { svg: Handlebars.SafeString }>> {
+  const svgs: string[] = [];
+  if (draw) svgs.push(...(await Promise.all(blocks.map((b, i) => draw(b.chart, CHART_OPTIONS, i)))));
+  else for (const b of blocks) svgs.push(await renderSvg(b.chart, CHART_OPTIONS));
+  return blocks.map((b, i) => ({ ...b, svg: new Handlebars.SafeString(scopeIds(svgs[i], b.domId)) }));
 }
 
-export async function renderPage(page: PageModel): Promise<string> {
+export async function renderPage(page: PageModel, draw?: ChartDrawer): Promise<string> {
   const e = load();
   let view: unknown = page;
-  if (page.template === 'period') view = { ...page, charts: await withSvgs(page.charts) };
+  if (page.template === 'period') view = { ...page, charts: await withSvgs(page.charts, draw) };
   else if (page.template === 'org-index') {
     view = {
       ...page,
-      charts30: { ...page.charts30, charts: await withSvgs(page.charts30.charts) },
-      charts90: { ...page.charts90, charts: await withSvgs(page.charts90.charts) },
+      charts30: { ...page.charts30, charts: await withSvgs(page.charts30.charts, draw) },
+      charts90: { ...page.charts90, charts: await withSvgs(page.charts90.charts, draw) },
     };
   }
   const body = e.pages[page.template]({ page: view });

@@ -173,6 +173,7 @@ export async function createServeApp(o: ServeOptions): Promise<FastifyInstance> 
     }
   }
   app.addHook('onReady', purge);
+  app.addHook('onClose', async () => ranges.close());
 
   function secure(req: FastifyRequest): boolean {
     return req.protocol === 'https';

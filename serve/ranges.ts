@@ -5,7 +5,9 @@
 // range pages (pages/period-page.ts), compared with the period of equal length before.
 //
 // Answers are cached by (org, range, store version): the version is the org's latest run, so a
-// new run makes every cached answer of that org stale. A user has at most one range in the works
+// new run makes every cached answer of that org stale. What every range of a version shares is
+// held too: the org's report, and its days' id sets (serve/day-sets.ts), so a new range reads
+// only the days not held yet; its charts are drawn in worker threads (serve/chart-pool.ts). A user has at most one range in the works
 // and a short queue; beyond that they are told to wait (429), and all users together render at
 // most a few at a time, so one user's burst cannot hold up the others' pages.
 import pLimit from 'p-limit';
@@ -18,7 +20,8 @@ import { DAILY_KEYS } from '../metrics/registry.ts';
 import { periodRow, previousPeriod, rangePeriod } from '../metrics/period.ts';
 import type { OrgReport, PeriodRow } from '../metrics/report.ts';
 import { readOrgReport } from '../store/read.ts';
-import { distinctOverRange } from '../store/id-sets.ts';
+import { createDaySetCache } from './day-sets.ts';
+import { createChartPool } from './chart-pool.ts';
 import { reportIndex } from '../pages/report-index.ts';
 import { buildPeriodPage } from '../pages/period-page.ts';
 import { renderPage } from '../pages/render.ts';
@@ -30,7 +33,8 @@ export const MAX_RANGE_DAYS = 3660;
 export interface RangeAnswer {
   status: 200 | 400 | 429;
   type: 'text/html; charset=utf-8' | 'text/csv; charset=utf-8';
-  body: string;
+  /** A cached answer's body is kept as its UTF-8 bytes (a page's string is several times that). */
+  body: string | Buffer;
   /** Why a 400 was given, for the page that says what to fix. */
   problem?: string;
   cached?: boolean;
@@ -46,6 +50,12 @@ export interface RangeServiceOptions {
   queuePerUser?: number;
   /** Answers kept. Default 200. */
   cacheSize?: number;
+  /** Bytes of answers kept (a year's page is ~1.6 MB). Default 32 MiB. */
+  cacheBytes?: number;
+  /** Worker threads drawing the pages' charts (serve/chart-pool.ts). Default 2 (one per core). */
+  chartThreads?: number;
+  /** Bytes of stored day sets held in memory (serve/day-sets.ts). Default 64 MiB. */
+  daySetBytes?: number;
   /** The operator's prices: an estimated cost as on published pages. */
   rateCard?: RateCard | null;
 }
@@ -55,9 +65,13 @@ type Format = 'page' | 'csv';
 export function createRangeService(o: RangeServiceOptions) {
   const render = pLimit(o.concurrency ?? 2);
   const perUser = new Map<string, ReturnType<typeof pLimit>>();
-  const cache = new Map<string, RangeAnswer>();
+  const cache = new Map<string, RangeAnswer & { body: Buffer }>();
   const cacheSize = o.cacheSize ?? 200;
+  const cacheBytes = o.cacheBytes ?? 32 * 1024 * 1024;
+  let cachedBytes = 0;
   const queuePerUser = o.queuePerUser ?? 2;
+  const daySets = createDaySetCache({ store: o.store, maxBytes: o.daySetBytes });
+  const charts = createChartPool(o.chartThreads ?? 2);
 
   async function storeVersion(orgId: number): Promise<string> {
     const r = await o.store.raw<{ rows: Array<{ v: string | null }> }>(`SELECT max(id)::text AS v FROM runs WHERE org_id = ?`, [orgId]);
@@ -65,9 +79,19 @@ export function createRangeService(o: RangeServiceOptions) {
   }
 
   function remember(key: string, a: RangeAnswer): void {
+    forget(key);
+    const kept = { ...a, body: Buffer.from(a.body) };
+    if (kept.body.length > cacheBytes) return;
+    cache.set(key, kept);
+    cachedBytes += kept.body.length;
+    while (cache.size > cacheSize || cachedBytes > cacheBytes) forget(cache.keys().next().value!);
+  }
+
+  function forget(key: string): void {
+    const had = cache.get(key);
+    if (!had) return;
     cache.delete(key);
-    cache.set(key, a);
-    while (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+    cachedBytes -= had.body.length;
   }
 
   /** What is wrong with the dates asked for, in words for the person who typed them; null: nothing. */
@@ -82,12 +106,12 @@ export function createRangeService(o: RangeServiceOptions) {
   }
 
   /** The report with the range's row and the row of the period before, their distinct counts from the stored sets. */
-  async function withRange(report: OrgReport, orgId: number, from: string, to: string): Promise<OrgReport> {
+  async function withRange(report: OrgReport, orgId: number, version: string, from: string, to: string): Promise<OrgReport> {
     const index = reportIndex(report);
     const today = localDateTime(o.now(), report.org.timezone).date;
     const rows: PeriodRow[] = [];
     for (const p of [rangePeriod(from, to), previousPeriod(rangePeriod(from, to))]) {
-      const distinct = await distinctOverRange(o.store, orgId, p.from, p.to);
+      const distinct = await daySets.distinctOverRange(orgId, version, p.from, p.to);
       rows.push(periodRow('range', p.key, p.from, p.to, index.byDate, index.hoursByDate, distinct, today));
     }
     const keys = new Set(rows.map((r) => r.key));
@@ -116,7 +140,7 @@ export function createRangeService(o: RangeServiceOptions) {
     if (from < first || to > last) {
       return bad(`The reports hold the days from ${formatDate(first)} to ${formatDate(last)}: choose a range inside them.`, format);
     }
-    const full = await withRange(report, orgId, from, to);
+    const full = await withRange(report, orgId, version, from, to);
     if (format === 'csv') {
       const row = full.ranges.find((r) => r.from === from && r.to === to)!;
       return {
@@ -126,7 +150,7 @@ export function createRangeService(o: RangeServiceOptions) {
       };
     }
     const page = buildPeriodPage(full, { kind: 'range', from, to }, { now: o.now(), served: true, path: `${shortcode}/range` });
-    return { status: 200, type: 'text/html; charset=utf-8', body: await renderPage(page) };
+    return { status: 200, type: 'text/html; charset=utf-8', body: await renderPage(page, charts.draw) };
   }
 
   function bad(problem: string, format: Format): RangeAnswer {
@@ -136,6 +160,8 @@ export function createRangeService(o: RangeServiceOptions) {
   }
 
   return {
+    /** Stops the chart threads. */
+    close: () => charts.close(),
     /**
      * The range page or CSV for a user of the org (`user`: their session, to bound their requests).
      * A 400 carries `problem`; the caller words the page around it.

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { countable, type OrgComputation } from '../metrics/compute.ts';
 import { SOURCE_OF } from '../metrics/registry.ts';
 import { encodeInts, MAX_INT_ID, unionSize } from '../lib/id-sets.ts';
-import { daysBetween } from '../lib/calendar.ts';
+import { eachDate } from '../lib/calendar.ts';
 
 export const SET_KEYS = ['active_contacts', 'conversations'] as const;
 export type SetKey = (typeof SET_KEYS)[number];
@@ -43,23 +43,38 @@ export async function writeDaySets(trx: Knex.Transaction, c: OrgComputation, run
   }
 }
 
+/** One day's stored set: a bitmap of integer ids or the text ids. */
+export interface DaySet {
+  ints: Uint8Array | null;
+  texts: string[] | null;
+}
+
+/** The stored sets of one key over the days [from, to], by day (a day with no set is absent). */
+export async function readDaySets(db: Knex | Knex.Transaction, orgId: number, key: SetKey, from: string, to: string): Promise<Map<string, DaySet>> {
+  const { rows } = await db.raw<{ rows: Array<{ day: string; ints: Buffer | null; texts: string[] | null }> }>(
+    `SELECT day::text AS day, ints, texts FROM id_sets WHERE org_id = ? AND metric = ? AND day BETWEEN ? AND ?`,
+    [orgId, key, from, to],
+  );
+  return new Map(rows.map((r) => [r.day, { ints: r.ints ? new Uint8Array(r.ints) : null, texts: r.texts }]));
+}
+
+/** The number of distinct ids over the sets of a range's days; null (not known) when a day has none. */
+export async function distinctOfDays(sets: ReadonlyArray<DaySet | undefined>): Promise<number | null> {
+  if (sets.some((s) => !s)) return null;
+  const all = sets as DaySet[];
+  return unionSize(all.filter((s) => s.ints).map((s) => s.ints!), all.filter((s) => s.texts).map((s) => s.texts!));
+}
+
 /**
  * Per key, the number of distinct ids over the days [from, to]; null (not known, never 0) when
  * some day of the range has no stored set.
  */
 export async function distinctOverRange(db: Knex | Knex.Transaction, orgId: number, from: string, to: string): Promise<Record<SetKey, number | null>> {
-  const days = daysBetween(from, to) + 1;
+  const days = eachDate(from, to);
   const out = {} as Record<SetKey, number | null>;
   for (const key of SET_KEYS) {
-    const { rows } = await db.raw<{ rows: Array<{ ints: Buffer | null; texts: string[] | null }> }>(
-      `SELECT ints, texts FROM id_sets WHERE org_id = ? AND metric = ? AND day BETWEEN ? AND ?`,
-      [orgId, key, from, to],
-    );
-    if (rows.length !== days) {
-      out[key] = null;
-      continue;
-    }
-    out[key] = await unionSize(rows.filter((r) => r.ints).map((r) => new Uint8Array(r.ints!)), rows.filter((r) => r.texts).map((r) => r.texts!));
+    const sets = await readDaySets(db, orgId, key, from, to);
+    out[key] = await distinctOfDays(days.map((d) => sets.get(d)));
   }
   return out;
 }

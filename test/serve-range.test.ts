@@ -2,6 +2,7 @@
 // equal a `run range` of the same days (across a DST change and in a +05:45 zone), computed from the
 // results store only; answers cached until a new run; bad dates answered 400 saying what to fix;
 // other organizations 404; a burst from one user does not stop another's page.
+// Days held in memory between ranges answer what a fresh server does; threads draw what the server draws.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,9 @@ import { FIXTURE_PASSWORD } from '../demo/glific/fixture.ts';
 import { createServeApp } from '../serve/app.ts';
 import { parseRateCard } from '../config/rate-card.ts';
 import { DAILY_KEYS } from '../metrics/registry.ts';
+import { buildPeriodPage } from '../pages/period-page.ts';
+import { renderPage } from '../pages/render.ts';
+import { createChartPool } from '../serve/chart-pool.ts';
 import { pipeline, type Pipeline } from './support/pipeline.ts';
 
 const NOW = '2026-03-20T12:00:00Z';
@@ -35,6 +39,9 @@ function csvRow(text: string): Record<string, string> {
   const r = row.split(',');
   return Object.fromEntries(h.map((k, i) => [k, r[i]]));
 }
+
+/** Vega numbers the gradients it draws per thread, whatever the page: the one difference allowed. */
+const sameGradients = (html: string) => html.replace(/gradient_\d+/g, 'gradient_n');
 
 async function seed(shortcode: string, zone: string, phone: string): Promise<void> {
   const org = await p.fx.org({ shortcode, timezone: zone });
@@ -157,6 +164,49 @@ describe('asking for a range', () => {
       expect(res.body).toContain('INR 0.00');
     } finally {
       await priced.close();
+    }
+  });
+
+  it('ranges made one after another from the days held in memory answer what a fresh server answers, and a new run is seen', async () => {
+    const csv = async (a: FastifyInstance, q: string) => (await a.inject({ method: 'GET', url: `/nyc/data/range.csv?${q}`, headers: { cookie: nyc } })).body;
+    const page = async (a: FastifyInstance, q: string) => sameGradients((await a.inject({ method: 'GET', url: `/nyc/range?${q}`, headers: { cookie: nyc } })).body);
+    await csv(app, 'from=2026-03-01&to=2026-03-07');
+    await page(app, 'from=2026-03-06&to=2026-03-13');
+    const later = 'from=2026-03-04&to=2026-03-09'; // every day of it (and of the 6 days before) held already
+    const fresh = await createServeApp({ siteDir, glific: p.glific, store: p.store, dummyIterations: 1000, now: () => new Date(NOW) });
+    try {
+      expect(await csv(app, later)).toBe(await csv(fresh, later));
+      expect(await page(app, later)).toBe(await page(fresh, later));
+      const before = Number(csvRow(await csv(app, 'from=2026-03-05&to=2026-03-09')).active_contacts);
+      // one more person writes on 7 March; the daily run stores that day's set again
+      const org = (await p.admin.raw(`SELECT id FROM organizations WHERE shortcode = 'nyc'`)).rows[0].id;
+      const newcomer = await p.fx.contact(org, { insertedAt: '2026-03-01 00:00:00' });
+      await p.fx.message(org, { contactId: newcomer, flow: 'inbound', insertedAt: '2026-03-07 15:00:00' });
+      expect((await p.run({ job: 'daily', date: '2026-03-07' }, NOW)).exitCode).toBe(0);
+      const after = 'from=2026-03-06&to=2026-03-09'; // a range not asked before, of days held before the run
+      expect(Number(csvRow(await csv(app, after)).active_contacts)).toBe(Number(csvRow(await csv(fresh, after)).active_contacts));
+      expect(Number(csvRow(await csv(app, 'from=2026-03-05&to=2026-03-09')).active_contacts)).toBe(before + 1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('draws a page’s charts in worker threads exactly as in the server’s own thread', async () => {
+    const report = await p.report('ktm', NOW);
+    const model = buildPeriodPage(report, { kind: 'range', from: '2026-03-02', to: '2026-03-12' }, { now: new Date(NOW), served: true, path: 'ktm/range' });
+    expect(model.charts.length).toBeGreaterThan(2);
+    const pool = createChartPool(2);
+    try {
+      expect(sameGradients(await renderPage(model, pool.draw))).toBe(sameGradients(await renderPage(model)));
+    } finally {
+      await pool.close();
+    }
+    // threads that run out of memory: the charts are drawn in the server's own thread instead
+    const starved = createChartPool(2, { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 });
+    try {
+      expect(sameGradients(await renderPage(model, starved.draw))).toBe(sameGradients(await renderPage(model)));
+    } finally {
+      await starved.close();
     }
   });
 

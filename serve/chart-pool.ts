@@ -1,0 +1,88 @@
+// The charts of the range pages `serve` makes, drawn in worker threads: drawing is most of a
+// page's time, and in the server's own thread it would hold up every other request (logins,
+// static pages) and use one core only. A chart goes to the thread its place on the page names,
+// so each thread compiles a chart shape once (charts/render.ts caches compiled shapes per thread)
+// and a page's charts are drawn on all threads at once.
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { renderSvg, type RenderOptions } from '../charts/render.ts';
+import type { Chart } from '../charts/types.ts';
+import type { DrawReply, DrawRequest } from './chart-worker.ts';
+
+export interface ChartPool {
+  /** The chart's SVG as renderSvg draws it; `slot` (its place on the page) picks the thread. */
+  draw(chart: Chart, opts: RenderOptions, slot: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve: (svg: string) => void;
+  reject: (err: Error) => void;
+}
+
+// A thread's heap is not bounded by default: on the bench (a year's page) any resourceLimits, even
+// 512 MB, made pages 3-4 times slower. `limits` is for tests of a thread that runs out: it ends,
+// and its charts are drawn in the server's thread instead.
+/** A thread ended before drawing the chart (as opposed to the chart failing to draw). */
+class ThreadEnded extends Error {}
+
+// The built tree runs chart-worker.js as it is; the sources (tests, tsx) need tsx in the thread too.
+function startWorker(limits: ResourceLimits | undefined): Worker {
+  const self = import.meta.url;
+  if (self.endsWith('.js')) return new Worker(new URL('./chart-worker.js', self), limits && { resourceLimits: limits });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./chart-worker.ts', self).href;
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), limits && { resourceLimits: limits });
+}
+
+export function createChartPool(size = 2, limits?: ResourceLimits): ChartPool {
+  let nextId = 0;
+  let closed = false;
+  const threads: Array<{ worker: Worker; pending: Map<number, Pending> } | null> = Array.from({ length: size }, () => null);
+
+  function thread(i: number) {
+    const had = threads[i];
+    if (had) return had;
+    const t = { worker: startWorker(limits), pending: new Map<number, Pending>() };
+    // Idle threads do not keep the process alive; a thread that dies fails its charts and is
+    // started again on the next chart.
+    t.worker.unref();
+    t.worker.on('message', (m: DrawReply) => {
+      const p = t.pending.get(m.id);
+      if (!p) return;
+      t.pending.delete(m.id);
+      if ('svg' in m) p.resolve(m.svg);
+      else p.reject(new Error(m.error));
+    });
+    const fail = (why: string) => {
+      const err = new ThreadEnded(why);
+      if (threads[i] === t) threads[i] = null;
+      for (const p of t.pending.values()) p.reject(err);
+      t.pending.clear();
+    };
+    t.worker.on('error', (err) => fail(err.message));
+    t.worker.on('exit', (code) => fail(`chart thread exited (${code})`));
+    threads[i] = t;
+    return t;
+  }
+
+  return {
+    draw(chart, opts, slot) {
+      if (closed) return Promise.reject(new Error('chart pool closed'));
+      const t = thread(((slot % size) + size) % size);
+      const id = nextId++;
+      const drawn = new Promise<string>((resolve, reject) => {
+        t.pending.set(id, { resolve, reject });
+        t.worker.postMessage({ id, chart, opts } satisfies DrawRequest);
+      });
+      return drawn.catch((err: unknown) => {
+        if (!(err instanceof ThreadEnded) || closed) throw err;
+        return renderSvg(chart, opts);
+      });
+    },
+    async close() {
+      closed = true;
+      await Promise.all(threads.map((t) => t?.worker.terminate()));
+    },
+  };
+}
