@@ -1,7 +1,7 @@
 // The stored id sets of organizations' days, held in memory for the range pages `serve` makes: a
 // range's distinct counts are unions of its days' sets, and ranges asked one after another share
 // most of their days (and the period before each), so only days not held yet are read from the
-// store. A set belongs to a store version (the org's latest run): a new run lets go of the org's
+// store. A set belongs to a store version (the org's latest stored run): a new run lets go of the org's
 // older sets. Bounded by bytes; the least recently used days go first.
 import type { Knex } from 'knex';
 import { eachDate } from '../lib/calendar.ts';

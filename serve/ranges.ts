@@ -4,11 +4,12 @@
 // size of the union of the stored id sets (store/id-sets.ts). The same builder as the published
 // range pages (pages/period-page.ts), compared with the period of equal length before.
 //
-// Answers are cached by (org, range, store version): the version is the org's latest run, so a
-// new run makes every cached answer of that org stale. What every range of a version shares is
-// held too: the org's report, and its days' id sets (serve/day-sets.ts), so a new range reads
-// only the days not held yet; its charts are drawn in worker threads (serve/chart-pool.ts). A user has at most one range in the works
-// and a short queue; beyond that they are told to wait (429), and all users together render at
+// Answers are cached by (org, range, store version): the version is the org's latest stored run,
+// so a run that has written makes every cached answer of that org stale. What every range of a
+// version shares is held too: the org's report, and its days' id sets (serve/day-sets.ts), so a
+// new range reads only the days not held yet; its charts are drawn in worker threads
+// (serve/chart-pool.ts). A user has at most one range in the works and a short queue; beyond
+// that they are told to wait (429), and all users together render at
 // most a few at a time, so one user's burst cannot hold up the others' pages.
 import pLimit from 'p-limit';
 import type { Knex } from 'knex';
@@ -74,8 +75,14 @@ export function createRangeService(o: RangeServiceOptions) {
   const charts = createChartPool(o.chartThreads ?? 2);
 
   async function storeVersion(orgId: number): Promise<string> {
-    const r = await o.store.raw<{ rows: Array<{ v: string | null }> }>(`SELECT max(id)::text AS v FROM runs WHERE org_id = ?`, [orgId]);
-    return r.rows[0]?.v ?? '0';
+    // Runs whose values are committed (stored_at is set in the transaction that writes them):
+    // a run still writing does not make a new version before its data is there, and the count
+    // moves when an older run stores after a newer one.
+    const r = await o.store.raw<{ rows: Array<{ v: string }> }>(
+      `SELECT coalesce(max(id), 0) || '.' || count(*) AS v FROM runs WHERE org_id = ? AND stored_at IS NOT NULL`,
+      [orgId],
+    );
+    return r.rows[0]?.v ?? '0.0';
   }
 
   function remember(key: string, a: RangeAnswer): void {

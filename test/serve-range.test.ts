@@ -16,6 +16,7 @@ import { buildPeriodPage } from '../pages/period-page.ts';
 import { renderPage } from '../pages/render.ts';
 import { createChartPool } from '../serve/chart-pool.ts';
 import { pipeline, type Pipeline } from './support/pipeline.ts';
+import { insertRunning, markStored } from '../store/runs.ts';
 
 const NOW = '2026-03-20T12:00:00Z';
 let p: Pipeline;
@@ -149,6 +150,22 @@ describe('asking for a range', () => {
     expect((await p.run({ job: 'daily', date: '2026-03-03' }, NOW)).exitCode).toBe(0);
     expect((await get('/nyc/range?from=2026-03-02&to=2026-03-04', nyc)).statusCode).toBe(200);
     expect(made()).toBe(2);
+  });
+
+  it('a run still writing makes no new version: what it stores is seen once it is stored', async () => {
+    const q = '/nyc/data/range.csv?from=2026-03-02&to=2026-03-04';
+    const orgId = Number((await p.store('orgs').where({ shortcode: 'nyc' }).first()).org_id);
+    const inbound = (csv: string) => Number(csvRow(csv).inbound_messages);
+    const before = (await get(q, nyc)).body;
+    const day = Number((await p.store('daily_values').where({ org_id: orgId, day: '2026-03-03', metric: 'inbound_messages' }).first()).value);
+    const id = await insertRunning(p.store, { job: 'daily', trigger: 'manual', orgId, shortcode: 'nyc', from: '2026-03-03', to: '2026-03-03', startedAt: new Date(NOW), late: false });
+    // asked while the run writes: made from what is stored so far
+    expect((await get(q, nyc)).body).toBe(before);
+    await p.store.transaction(async (trx) => {
+      await trx('daily_values').where({ org_id: orgId, day: '2026-03-03', metric: 'inbound_messages' }).update({ value: 987654 });
+      await markStored(trx, id, 1, new Date(NOW));
+    });
+    expect(inbound((await get(q, nyc)).body)).toBe(inbound(before) - day + 987654);
   });
 
   it('shows the estimated cost when the operator has a rate card, and no money otherwise', async () => {
