@@ -25,6 +25,11 @@ export class ChainStateWriter {
     return this.buf.subarray(0, this.len);
   }
 
+  /** Done writing: keep only the bytes written (a growing buffer is up to twice their size). */
+  seal(): void {
+    this.buf = Buffer.from(this.buf.subarray(0, this.len));
+  }
+
   private varint(n: number): void {
     if (this.len + 8 > this.buf.length) {
       const next = Buffer.allocUnsafe(this.buf.length * 2);

@@ -351,5 +351,6 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   });
   flush();
   for (const org of out.keys()) seededBefore(org, Infinity);
+  for (const o of out.values()) for (const state of o.checkpoints.values()) state.seal();
   return out;
 }

@@ -64,7 +64,7 @@ export interface IdSetRow {
   day: string;
   key: string;
   /** Integer ids (contact ids) or text ids (BSP conversation ids). */
-  ids: number[] | string[];
+  ids: ArrayLike<number> | string[];
 }
 
 export interface HourRow {
@@ -179,9 +179,15 @@ export function takeIdSets(output: { columns: readonly string[]; rows: FamilyRow
   return { columns: output.columns.filter((c) => c !== 'ids'), rows: output.rows, tables: { idSets } };
 }
 
-/** The text of a PostgreSQL integer array ('{1,-2,3}', '{}'), read without a string per element. */
-export function parseIntArray(text: string): number[] {
-  const out: number[] = [];
+/**
+ * The text of a PostgreSQL integer array ('{1,-2,3}', '{}'), read without a string per element,
+ * into an array of exactly its size (a range run holds millions of these ids until it stores them).
+ */
+export function parseIntArray(text: string): Float64Array {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 44) count++;
+  const out = new Float64Array(text.length > 2 ? count + 1 : 0);
+  let k = 0;
   let n = 0;
   let sign = 1;
   let digits = 0;
@@ -192,11 +198,12 @@ export function parseIntArray(text: string): number[] {
       digits++;
     } else if (c === 45) sign = -1;
     else if (c === 44 || c === 125) {
-      if (digits) out.push(sign * n);
+      if (digits) out[k++] = sign * n;
       n = 0;
       sign = 1;
       digits = 0;
     } else if (c !== 123) throw new Error(`not an integer array: ${text.slice(0, 40)}`);
   }
+  if (k !== out.length) throw new Error(`not an integer array: ${text.slice(0, 40)}`);
   return out;
 }

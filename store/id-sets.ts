@@ -26,10 +26,11 @@ export async function writeDaySets(trx: Knex.Transaction, c: OrgComputation, run
       const ids = byDay.get(`${key}|${d.day}`) ?? [];
       let ints: Uint8Array | null = null;
       let texts: string[] | null = null;
-      if (ids.length && typeof ids[0] === 'string') texts = ids as string[];
+      if (Array.isArray(ids) && ids.length && typeof ids[0] === 'string') texts = ids as string[];
       else {
-        if ((ids as number[]).some((n) => !(n >= 0 && n <= MAX_INT_ID))) continue;
-        ints = await encodeInts(ids as number[]);
+        const numbers = ids as ArrayLike<number>;
+        if (Array.prototype.some.call(numbers, (n: number) => !(n >= 0 && n <= MAX_INT_ID))) continue;
+        ints = await encodeInts(numbers);
       }
       rows.push([orgId, d.day, key, ints ? Buffer.from(ints) : null, texts, ids.length, runId, now]);
     }
