@@ -57,12 +57,17 @@ export interface StoredChain {
   seed: Map<number, number> | null;
 }
 
+/** The stored chain, with its state, ends at or before `lo`: a run from `lo` continues it. */
+export function continuesStored(stored: StoredChain | null | undefined, lo: Date): stored is StoredChain & { seed: Map<number, number> } {
+  return !!stored?.seed && stored.chainedUntil.getTime() <= lo.getTime();
+}
+
 /**
  * Continue the stored chain when it ends at or before the requested start, or the checkpoint taken
  * exactly at the start; otherwise replay from the gaps.
  */
 export function planChain(orgId: number, lo: Date, hi: Date, stored: StoredChain | null, checkpoint: ChainSeed | null = null): ChainPlan {
-  if (stored?.seed && stored.chainedUntil.getTime() <= lo.getTime()) {
+  if (continuesStored(stored, lo)) {
     return { orgId, from: stored.chainedUntil, to: hi, seed: stored.seed, restart: false, keepState: false };
   }
   const keepState = !!stored && stored.chainedUntil.getTime() > hi.getTime();
@@ -199,6 +204,18 @@ async function dayEnds(db: Db, scope: Scope, plans: ChainPlan[]): Promise<Map<nu
   return out;
 }
 
+/** The index of the first day end after `us` in ends sorted by endUs (ends.length when none is). */
+function firstEndAfter(ends: ReadonlyArray<{ endUs: number }>, us: number): number {
+  let lo = 0;
+  let hi = ends.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ends[mid].endUs <= us) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * Files one contact's openings (the seed first, all in order) into the checkpoints of the day ends
  * they are part of: an opening at t is the contact's latest opening at every end b with
@@ -206,14 +223,7 @@ async function dayEnds(db: Db, scope: Scope, plans: ChainPlan[]): Promise<Map<nu
  */
 function checkpointContact(ends: Array<{ endUs: number; state: ChainStateWriter }>, contact: number, opened: number[]): void {
   for (const t of opened) {
-    let lo = 0;
-    let hi = ends.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ends[mid].endUs <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < ends.length && ends[i].endUs <= t + DAY_US; i++) ends[i].state.push(contact, t);
+    for (let i = firstEndAfter(ends, t); i < ends.length && ends[i].endUs <= t + DAY_US; i++) ends[i].state.push(contact, t);
   }
 }
 
@@ -306,18 +316,10 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     return r !== undefined && (r === null || us >= r);
   };
 
-  /** The local day of a counted message: the first day of its org that ends after it. */
-  const endsOf = new Map([...ends].map(([org, list]) => [org, { us: list.map((e) => e.endUs), day: list.map((e) => e.day) }]));
+  /** The local day of a counted message: the first day of its org that ends after it (the stream ends with the last). */
   const label = (org: number, us: number): string => {
-    const e = endsOf.get(org)!;
-    let lo = 0;
-    let hi = e.us.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (e.us[mid] <= us) lo = mid + 1;
-      else hi = mid;
-    }
-    return e.day[lo];
+    const list = ends.get(org)!;
+    return list[Math.min(firstEndAfter(list, us), list.length - 1)].day;
   };
   let curOrg = -1;
   let curContact = -1;

@@ -3,7 +3,7 @@
 // its end state per org goes to the store so the next run can continue it, and its state at the
 // end of every computed day too, so a rerun of any later day can start there.
 import { addDays } from '../../lib/calendar.ts';
-import { computeChains, planChain } from '../conversation-windows.ts';
+import { computeChains, continuesStored, planChain } from '../conversation-windows.ts';
 import { defineFamily, type FamilyRow, type OrgState } from '../family.ts';
 
 export const conversationWindows = defineFamily({
@@ -16,11 +16,7 @@ export const conversationWindows = defineFamily({
   async run({ glific, scope, chains }) {
     const stored = await chains.load(scope.windows.map((w) => w.orgId));
     // Where the stored chain cannot simply be continued, the state at the end of the day before.
-    const continued = (w: { orgId: number; lo: Date }) => {
-      const s = stored.get(w.orgId);
-      return !!s?.seed && s.chainedUntil.getTime() <= w.lo.getTime();
-    };
-    const behind = scope.windows.filter((w) => !continued(w));
+    const behind = scope.windows.filter((w) => !continuesStored(stored.get(w.orgId), w.lo));
     const checkpoints = behind.length ? await chains.checkpoints(behind.map((w) => ({ orgId: w.orgId, day: addDays(w.from, -1) }))) : new Map();
     const plans = scope.windows.map((w) => planChain(w.orgId, w.lo, w.hi, stored.get(w.orgId) ?? null, checkpoints.get(w.orgId) ?? null));
     const outcomes = await computeChains(glific, scope, plans);
