@@ -165,14 +165,13 @@ export async function query(db: Db, sql: string, bindings: Knex.ValueDict): Prom
 }
 
 /**
- * Move the day rows' id arrays (column `ids`) into the family's `idSets` side table. node-pg
- * returns bigint arrays as strings: integer ids become numbers, text ids stay text.
+ * Move the day rows' ids (column `ids`) into the family's `idSets` side table: integer ids come as
+ * the array's text (countPairs), text ids as an array.
  */
 export function takeIdSets(output: { columns: readonly string[]; rows: FamilyRow[] }, key: string, ids: 'int' | 'text'): FamilyOutput {
   const idSets: IdSetRow[] = [];
   for (const r of output.rows) {
-    const list = r.ids ?? [];
-    const parsed = typeof list === 'string' ? parseIntArray(list) : ids === 'int' ? (list as Array<string | number>).map(Number) : (list as unknown[]).map(String);
+    const parsed = ids === 'int' ? parseIntArray((r.ids as string | null) ?? '{}') : ((r.ids as unknown[] | null) ?? []).map(String);
     idSets.push({ org_id: Number(r.org_id), day: r.day as string, key, ids: parsed });
     delete r.ids;
   }
