@@ -6,6 +6,7 @@ import { decodeChainState, type ChainStateWriter } from '../lib/chain-state.ts';
 import type { ChainSeed, StoredChain } from '../metrics/conversation-windows.ts';
 import type { ChainStore } from '../metrics/family.ts';
 import { DEFINITION_VERSION } from '../metrics/registry.ts';
+import { insertRows } from './insert-rows.ts';
 
 /**
  * Checkpoints older than this before the newest day a run writes are dropped: Glific keeps about
@@ -54,16 +55,16 @@ export function chainStore(store: Db): ChainStore {
 /** Store the chain's state at the end of each computed day, replacing what earlier runs stored. */
 export async function writeCheckpoints(trx: Knex.Transaction, orgId: number, checkpoints: Map<string, ChainStateWriter>, runId: number, now: Date): Promise<void> {
   if (!checkpoints.size) return;
-  for (const [day, state] of checkpoints) {
-    await trx.raw(
-      `INSERT INTO chain_checkpoints (org_id, day, at_us, state, contacts, definition_version, run_id, computed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  await insertRows(
+    trx,
+    (values) => `INSERT INTO chain_checkpoints (org_id, day, at_us, state, contacts, definition_version, run_id, computed_at)
+       VALUES ${values}
        ON CONFLICT (org_id, day) DO UPDATE
          SET at_us = EXCLUDED.at_us, state = EXCLUDED.state, contacts = EXCLUDED.contacts,
              definition_version = EXCLUDED.definition_version, run_id = EXCLUDED.run_id, computed_at = EXCLUDED.computed_at`,
-      [orgId, day, state.atUs, state.bytes(), state.count, DEFINITION_VERSION, runId, now],
-    );
-  }
+    [...checkpoints].map(([day, state]) => [orgId, day, state.atUs, state.bytes(), state.count, DEFINITION_VERSION, runId, now]),
+    { chunk: 200 },
+  );
   const newest = [...checkpoints.keys()].sort().at(-1)!;
   await trx.raw(`DELETE FROM chain_checkpoints WHERE org_id = ? AND day < CAST(? AS date) - ?::int`, [orgId, newest, CHECKPOINT_KEEP_DAYS]);
 }

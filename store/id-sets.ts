@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import { countable, type OrgComputation } from '../metrics/compute.ts';
 import { SOURCE_OF } from '../metrics/registry.ts';
+import { insertRows } from './insert-rows.ts';
 import { encodeInts, MAX_INT_ID, unionSize } from '../lib/id-sets.ts';
 import { eachDate } from '../lib/calendar.ts';
 
@@ -34,13 +35,10 @@ export async function writeDaySets(trx: Knex.Transaction, c: OrgComputation, run
       }
       rows.push([orgId, d.day, key, ints ? Buffer.from(ints) : null, texts, ids.length, runId, now]);
     }
-    for (let i = 0; i < rows.length; i += 200) {
-      const part = rows.slice(i, i + 200);
-      await trx.raw(
-        `INSERT INTO id_sets (org_id, day, metric, ints, texts, size, run_id, computed_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?::text[], ?, ?, ?)').join(', ')}`,
-        part.flat() as Knex.RawBinding[],
-      );
-    }
+    await insertRows(trx, (values) => `INSERT INTO id_sets (org_id, day, metric, ints, texts, size, run_id, computed_at) VALUES ${values}`, rows, {
+      row: '(?, ?, ?, ?, ?::text[], ?, ?, ?)',
+      chunk: 200,
+    });
   }
 }
 

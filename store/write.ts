@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { DEFINITION_VERSION, DAILY_KEYS, SOURCE_OF, kindOf } from '../metrics/registry.ts';
 import { countable, type OrgComputation } from '../metrics/compute.ts';
 import { writeCheckpoints } from './chains.ts';
+import { insertRows } from './insert-rows.ts';
 import { distinctOverRange, SET_KEYS, writeDaySets } from './id-sets.ts';
 
 /** A snapshot captured more than this long after its day ended is marked late (METRICS.md §3). */
@@ -28,15 +29,6 @@ interface ValueRow {
   definition_version: number;
 }
 
-async function insertChunks(trx: Knex.Transaction, sql: (rows: string) => string, rows: unknown[][], cols: number): Promise<void> {
-  const CHUNK = 1000;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const part = rows.slice(i, i + CHUNK);
-    const values = part.map(() => `(${new Array(cols).fill('?').join(', ')})`).join(', ');
-    await trx.raw(sql(values), part.flat() as Knex.RawBinding[]);
-  }
-}
-
 export async function writeOrgComputation(trx: Knex.Transaction, c: OrgComputation, opts: WriteOptions): Promise<number> {
   const orgId = c.window.orgId;
   const rows: ValueRow[] = [];
@@ -55,7 +47,7 @@ export async function writeOrgComputation(trx: Knex.Transaction, c: OrgComputati
   }
   // Raw values replace anything. Imported ones never replace a raw or snapshot value. A
   // captured snapshot is kept unless the run asks to recapture it.
-  await insertChunks(
+  await insertRows(
     trx,
     (values) => `
       INSERT INTO daily_values (org_id, day, metric, value, source, computed_at, late, run_id, definition_version)
@@ -66,7 +58,6 @@ export async function writeOrgComputation(trx: Knex.Transaction, c: OrgComputati
       WHERE NOT (EXCLUDED.source = 'glific_stats' AND daily_values.source <> 'glific_stats')
         AND NOT (EXCLUDED.source = 'snapshot' AND daily_values.source = 'snapshot' AND NOT ${opts.recapture ? 'TRUE' : 'FALSE'})`,
     rows.map((r) => [r.org_id, r.day, r.metric, r.value, r.source, r.computed_at, r.late, r.run_id, r.definition_version]),
-    9,
   );
 
   // Hourly rows of the countable days are replaced as a whole: an hour that lost its messages
@@ -74,11 +65,10 @@ export async function writeOrgComputation(trx: Knex.Transaction, c: OrgComputati
   const hourDays = c.days.filter((d) => countable('messages', d.day, c.countableFrom)).map((d) => d.day);
   if (hourDays.length) {
     await trx.raw(`DELETE FROM hourly_values WHERE org_id = ? AND day = ANY(?::date[])`, [orgId, hourDays]);
-    await insertChunks(
+    await insertRows(
       trx,
       (values) => `INSERT INTO hourly_values (org_id, day, hour, inbound, outbound, run_id) VALUES ${values}`,
       c.tables.hourly.filter((h) => h.inbound + h.outbound > 0).map((h) => [orgId, h.day, h.hour, h.inbound, h.outbound, opts.runId]),
-      6,
     );
   }
 
@@ -115,11 +105,10 @@ async function writeErrorCodes(trx: Knex.Transaction, c: OrgComputation, opts: W
   const days = c.days.filter((d) => countable('messages', d.day, c.countableFrom)).map((d) => d.day);
   if (!days.length) return;
   await trx.raw(`DELETE FROM error_values WHERE org_id = ? AND day = ANY(?::date[])`, [orgId, days]);
-  await insertChunks(
+  await insertRows(
     trx,
     (values) => `INSERT INTO error_values (org_id, day, code, count, run_id, computed_at, definition_version) VALUES ${values}`,
     c.tables.errors.filter((e) => e.count > 0).map((e) => [orgId, e.day, e.code, e.count, opts.runId, opts.now, DEFINITION_VERSION]),
-    7,
   );
 }
 
