@@ -2,17 +2,15 @@
 // activity (§4) and the error codes (§3b): one pass over the range's messages, grouped by org,
 // local hour and (failed messages only) error code; the day values are the sums of the day's
 // rows, so a day's codes always add up to its error_messages.
-import { SCOPE_CTES, local } from '../../extract/windows.ts';
+import { SCOPE_CTES, local, quarter } from '../../extract/windows.ts';
 import { defineFamily, query, type ErrorCodeRow, type FamilyRow, type HourRow } from '../family.ts';
 import { ERROR_CODE, MESSAGE_FAILED, SCOPED_MESSAGES_BY_ORG } from '../message-filters.sql.ts';
 
 const SQL = `
   WITH ${SCOPE_CTES},
   per_quarter AS (
-    -- grouped by UTC quarter hour first, with no zone conversion per message: every zone's offset
-    -- and clock change falls on a quarter hour (true of the tz database since 1986), so each
-    -- quarter lies in one local hour, and local midnights (o.lo, o.hi) are quarter-hour bounds
-    SELECT m.organization_id AS org_id, date_bin('15 minutes', m.inserted_at, TIMESTAMP '2000-01-01') AS q,
+    -- grouped by UTC quarter hour first: one zone conversion per quarter, not per message
+    SELECT m.organization_id AS org_id, ${quarter('m.inserted_at')} AS q,
            CASE WHEN ${MESSAGE_FAILED} THEN ${ERROR_CODE} END AS code,
            count(*) FILTER (WHERE m.flow = 'inbound') AS inbound,
            count(*) FILTER (WHERE m.flow = 'outbound') AS outbound,

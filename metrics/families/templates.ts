@@ -1,7 +1,8 @@
 // Templates by category, delivery, customer-service windows and per-message pricing
 // (METRICS.md §3a), in one statement over the whole scope:
 // - `sends`: the range's outbound messages grouped by org, UTC quarter hour (then local day),
-//   template row (none for a message that is not a template send) and outcome (a hash aggregate that parallel workers
+//   template row (none for a message that is not a template send) and outcome (a hash aggregate
+//   that parallel workers
 //   share, no sort), then joined with session_templates for the category — once per group, not
 //   per message;
 // - `stream`: per contact, the inbound messages from 24 hours before the range on and the range's
@@ -9,7 +10,7 @@
 //   (then by id). The latest inbound before each row says whether a window was open: an inbound
 //   opens one when that latest one is at least 24 h old, a utility send is inside one when it is
 //   less than 24 h old. Only these rows are sorted, and only 24 hours of history are read.
-import { SCOPE_CTES, local } from '../../extract/windows.ts';
+import { SCOPE_CTES, local, quarter } from '../../extract/windows.ts';
 import { defineFamily, query } from '../family.ts';
 import { MESSAGE_FAILED, SCOPED_MESSAGES_BY_ORG } from '../message-filters.sql.ts';
 import { billableMessages } from '../pricing.ts';
@@ -24,11 +25,10 @@ const CATEGORIES = ['marketing', 'utility', 'authentication', 'other'] as const;
 const SQL = `
   WITH ${SCOPE_CTES},
   sends AS (
-    -- by UTC quarter hour, without a zone conversion per message (see the messages family); each
-    -- quarter lies in one local day, and each org's window is made of whole quarters
+    -- by UTC quarter hour first: one zone conversion per quarter, not per message
     SELECT q.org_id, ${local('q.q')}::date AS day, q.template_id, q.outcome, sum(q.n) AS n
       FROM (
-        SELECT m.organization_id AS org_id, date_bin('15 minutes', m.inserted_at, TIMESTAMP '2000-01-01') AS q,
+        SELECT m.organization_id AS org_id, ${quarter('m.inserted_at')} AS q,
                -- NULL: not a template send; 0: a template send without a template row
                CASE WHEN m.is_hsm IS TRUE THEN coalesce(m.template_id, 0) END AS template_id,
                CASE WHEN ${MESSAGE_FAILED} THEN 'failed' WHEN m.bsp_status IN ('delivered', 'read') THEN 'delivered' ELSE 'pending' END AS outcome,
@@ -72,7 +72,7 @@ const SQL = `
   window_quarters AS (
     -- only the rows that count are grouped (a day without any is 0 all the same), by UTC
     -- quarter hour first like the sends
-    SELECT w.org_id, date_bin('15 minutes', w.inserted_at, TIMESTAMP '2000-01-01') AS q,
+    SELECT w.org_id, ${quarter('w.inserted_at')} AS q,
            count(*) FILTER (WHERE w.in_window) AS utility_in_window,
            count(*) FILTER (WHERE NOT w.in_window) AS service_windows
       FROM counted w
