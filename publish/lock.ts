@@ -25,7 +25,7 @@
 // it throws from a timer when it detects that, which would kill the scheduler.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { link, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Log } from '../lib/log.ts';
@@ -192,27 +192,38 @@ async function look(lockPath: string): Promise<Seen | null> {
   }
 }
 
+/** A take-over guard older than this was left by a process that died while taking over. */
+const GUARD_STALE_MS = 10_000;
+
 /**
  * Removes the lock file only if it is still the one that was judged dead. Two waiters may both
- * judge the same dead holder; moving the file aside is atomic, so exactly one of them gets the
- * dead lock, and one that moved a fresh lock by mistake puts it back.
+ * judge the same dead holder, and one of them may have taken the lock over and created its own
+ * by the time the other acts: so one waiter at a time takes over, under a guard file created
+ * exclusively (`<lock>.takeover`, held for the few milliseconds of a check and an unlink), and
+ * it removes the lock only when it is still the very file judged dead. No live lock is ever
+ * moved or removed, even for an instant.
  */
 async function removeIfSame(lockPath: string, seen: Seen): Promise<boolean> {
-  const aside = `${lockPath}.stale-${randomBytes(6).toString('hex')}`;
+  const guard = `${lockPath}.takeover`;
+  let fh: FileHandle;
   try {
-    await rename(lockPath, aside);
+    fh = await open(guard, 'wx', FILE_MODE);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    // Another waiter is taking over (try again on the next poll), or one died doing so.
+    const st = await stat(guard).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > GUARD_STALE_MS) await unlink(guard).catch(() => undefined);
+    return false;
   }
-  const moved = await look(aside);
-  if (moved && moved.ino === seen.ino && moved.text === seen.text && moved.mtimeMs === seen.mtimeMs) {
-    await unlink(aside).catch(() => undefined);
+  await fh.close();
+  try {
+    const now = await look(lockPath);
+    if (!now || now.ino !== seen.ino || now.text !== seen.text || now.mtimeMs !== seen.mtimeMs) return false;
+    await unlink(lockPath);
     return true;
+  } finally {
+    await unlink(guard).catch(() => undefined);
   }
-  await link(aside, lockPath).catch(() => undefined);
-  await unlink(aside).catch(() => undefined);
-  return false;
 }
 
 async function tryCreate(lockPath: string, me: ReturnType<typeof selfIdentity>, heartbeatMs: number): Promise<HeldLock | null> {
@@ -270,6 +281,8 @@ export async function acquireLock(lockPath: string, opts: LockOptions = {}): Pro
     const state = judgeLock(seen.text, seen.mtimeMs, Date.now(), me, o.staleMs);
     if (!state.alive) {
       if (await removeIfSame(lockPath, seen)) log('lock.taken_over', { lock: lockPath, holder: describeHolder(seen.holder, seen.text), why: state.why });
+      // else another waiter is taking it over: look again in a moment rather than spin
+      else await new Promise((r) => setTimeout(r, Math.min(o.pollMs, 50)));
       continue;
     }
     const left = deadline - Date.now();
