@@ -75,6 +75,11 @@ for (let i = 0; ; i++) {
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+// A running server: the one an operator started a while ago has drawn its warm-up pages.
+for (let i = 0; !stderr.includes('serve.charts_warm'); i++) {
+  if (i > 300) throw new Error(`serve did not warm its chart threads: ${stderr.slice(-2000)}`);
+  await new Promise((r) => setTimeout(r, 100));
+}
 try {
   const form = await fetch(`${base}/login`);
   const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())![1];

@@ -2,7 +2,6 @@
 // Compiling and parsing cost ~10 ms per chart while drawing costs ~5 ms, so a compiled runtime is
 // cached per chart *shape* (the spec without its data values and param values) and each chart
 // only feeds its own data and params in.
-import { createHash } from 'node:crypto';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { Chart, VegaLiteSpec } from './types.ts';
@@ -35,7 +34,9 @@ const runtimes = new Map<string, vega.Runtime>();
 const MAX_RUNTIMES = 500;
 
 function prepare(chart: Chart, opts: RenderOptions): Prepared {
-  const spec = structuredClone(chart.spec) as unknown as Json;
+  // Only the spec's top level is copied: its data values (most of a long range's chart) are fed to
+  // the view, not cloned or hashed, and a nested part is cloned only when a shape is compiled.
+  const spec = { ...(chart.spec as unknown as Json) };
   const mode: ColourMode = opts.adaptive ? 'adaptive' : opts.dark ? 'dark' : 'light';
   spec.config = { ...themeConfig(mode), ...((spec.config as Json) ?? {}) };
   if (opts.width !== undefined) spec.width = opts.width;
@@ -61,15 +62,14 @@ function prepare(chart: Chart, opts: RenderOptions): Prepared {
       return p;
     });
   }
-  const key = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
-  return { key, shape: spec, values, params };
+  return { key: JSON.stringify(spec), shape: spec, values, params };
 }
 
 function runtimeFor(p: Prepared): vega.Runtime {
   let rt = runtimes.get(p.key);
   if (!rt) {
     // Vega-Lite logs warnings to the console; route them nowhere (specs are ours and tested).
-    const compiled = compile(p.shape as unknown as VegaLiteSpec, { logger: silentLogger }).spec;
+    const compiled = compile(structuredClone(p.shape) as unknown as VegaLiteSpec, { logger: silentLogger }).spec;
     rt = vega.parse(compiled);
     if (runtimes.size >= MAX_RUNTIMES) runtimes.delete(runtimes.keys().next().value as string);
     runtimes.set(p.key, rt);
@@ -91,7 +91,8 @@ export async function renderSvg(chart: Chart, opts: RenderOptions = {}): Promise
   const view = new vega.View(runtimeFor(p), { renderer: 'none' });
   try {
     view.logLevel(vega.Error);
-    if (p.values) view.data('chart_values', structuredClone(p.values));
+    // Vega marks the objects it is given: each row is copied (one level: rows are flat).
+    if (p.values) view.data('chart_values', p.values.map((v) => ({ ...(v as Json) })));
     for (const { name, value } of p.params) view.signal(name, value);
     let svg = await view.toSVG();
     svg = labelSvg(trimPrecision(svg), chart);
@@ -103,11 +104,14 @@ export async function renderSvg(chart: Chart, opts: RenderOptions = {}): Promise
 }
 
 /**
- * Coordinates to 2 decimals (a tenth of a pixel is invisible); attribute values only. A scan from
- * one `="` to the next `"`, as a regex over every attribute would, but without a callback per
- * attribute: a page's charts have tens of thousands of them.
+ * Coordinates to 2 decimals (a tenth of a pixel is invisible), in attribute values only. Vega
+ * writes no space between tags, so text is what lies between a `>` and the next `<`; when no text
+ * holds such a number (a label never does unless its words do) one native replace over the whole
+ * SVG is the same as trimming attribute by attribute, without a callback for each of the tens of
+ * thousands of attributes of a long range's charts.
  */
 function trimPrecision(svg: string): string {
+  if (!/>[^<]*\d\.\d{3}/.test(svg)) return svg.replace(LONG_DECIMAL, '$1');
   let out = '';
   let at = 0;
   for (;;) {
@@ -116,11 +120,13 @@ function trimPrecision(svg: string): string {
     const close = svg.indexOf('"', open + 2);
     if (close < 0) break;
     const value = svg.slice(open + 2, close);
-    out += svg.slice(at, open + 2) + (/\d\.\d{3}/.test(value) ? value.replace(/(\d\.\d{2})\d+/g, '$1') : value) + '"';
+    out += svg.slice(at, open + 2) + (/\d\.\d{3}/.test(value) ? value.replace(LONG_DECIMAL, '$1') : value) + '"';
     at = close + 1;
   }
   return out + svg.slice(at);
 }
+
+const LONG_DECIMAL = /(\d\.\d{2})\d+/g;
 
 function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');

@@ -2,7 +2,7 @@
 // inline (`data.values`) and the window bounds as top-level params, so the renderer can compile a
 // shape once and feed it new data (charts/render.ts).
 import type { VegaLiteSpec } from './types.ts';
-import { toUtcMs } from '../lib/calendar.ts';
+import { daysBetween, toUtcMs } from '../lib/calendar.ts';
 import { DASHES, SEQUENTIAL_SCHEME } from './palette.ts';
 
 export interface Series {
@@ -55,26 +55,53 @@ function dailyFrame(o: DailyOptions, extraDay: boolean) {
   };
 }
 
+/**
+ * Windows longer than this draw their lines without a marker on every day: a year's 365 markers
+ * per series, a pixel apart, only thicken the line (and were most of a range page's drawing time
+ * and bytes). Days that have no known neighbour keep their marker, or they would not show at all.
+ */
+export const DENSE_DAYS = 92;
+
 /** One line per series over local dates. */
 export function dailyLines(o: DailyOptions & { percent?: boolean }): VegaLiteSpec {
   const { x, ...frame } = dailyFrame(o, false);
+  const encoding = {
+    x,
+    y: {
+      field: 'value', type: 'quantitative', title: o.yTitle,
+      axis: o.percent ? { format: '.0%' } : { format: ',d', tickMinStep: 1 },
+      scale: o.percent ? { domain: [0, 1] } : { zero: true },
+    },
+    color: { field: 'series', type: 'nominal', title: null, scale: colourScale(o.series), sort: o.series.map((s) => s.label), legend: { symbolType: 'stroke' } },
+    strokeDash: {
+      field: 'series', type: 'nominal', title: null,
+      scale: { domain: o.series.map((s) => s.label), range: o.series.map((_, i) => DASHES[i % DASHES.length]) },
+    },
+  };
+  if (daysBetween(o.from, o.to) + 1 <= DENSE_DAYS) {
+    return { ...frame, mark: { type: 'line', point: { size: 18 }, strokeWidth: 2 }, encoding } as VegaLiteSpec;
+  }
   return {
     ...frame,
-    mark: { type: 'line', point: { size: 18 }, strokeWidth: 2 },
-    encoding: {
-      x,
-      y: {
-        field: 'value', type: 'quantitative', title: o.yTitle,
-        axis: o.percent ? { format: '.0%' } : { format: ',d', tickMinStep: 1 },
-        scale: o.percent ? { domain: [0, 1] } : { zero: true },
-      },
-      color: { field: 'series', type: 'nominal', title: null, scale: colourScale(o.series), sort: o.series.map((s) => s.label), legend: { symbolType: 'stroke' } },
-      strokeDash: {
-        field: 'series', type: 'nominal', title: null,
-        scale: { domain: o.series.map((s) => s.label), range: o.series.map((_, i) => DASHES[i % DASHES.length]) },
-      },
-    },
+    data: { values: markLoneDays(o.values) },
+    encoding,
+    layer: [
+      { mark: { type: 'line', strokeWidth: 2 } },
+      { transform: [{ filter: 'datum.lone' }], mark: { type: 'point', filled: true, size: 18, opacity: 1 } },
+    ],
   } as VegaLiteSpec;
+}
+
+/** The rows with `lone` set on each known value whose series has no known value the day before or after. */
+function markLoneDays(values: LongRow[]): LongRow[] {
+  const dayOf = (date: unknown) => toUtcMs(String(date)) / 86_400_000;
+  const known = new Set<string>();
+  for (const r of values) if (r.value !== null && r.value !== undefined) known.add(`${r.series}|${dayOf(r.date)}`);
+  return values.map((r) => {
+    const day = dayOf(r.date);
+    const lone = known.has(`${r.series}|${day}`) && !known.has(`${r.series}|${day - 1}`) && !known.has(`${r.series}|${day + 1}`);
+    return { ...r, lone: lone ? 1 : 0 };
+  });
 }
 
 /** Bars per local date, the series stacked in order. */

@@ -80,7 +80,7 @@ export async function runServe(
     }
     // Loaded here, not at the top: the other commands (a nightly `run daily`) never pay for Fastify.
     const { createServeApp } = await import('../serve/app.ts');
-    const app = await createServeApp({ siteDir, glific, store, sessionSecret, trustProxy, log, rateCard: config.rateCard });
+    const app = await createServeApp({ siteDir, glific, store, sessionSecret, trustProxy, log, rateCard: config.rateCard, warmCharts: true });
     const stopped = new Promise<string>((resolve) => {
       const term = () => resolve('SIGTERM');
       const int = () => resolve('SIGINT');

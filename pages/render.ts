@@ -82,29 +82,51 @@ export type ChartDrawer = (chart: Chart, opts: RenderOptions, slot: number) => P
 
 const CHART_OPTIONS: RenderOptions = { adaptive: true, withTitle: false };
 
-async function withSvgs(blocks: ChartBlock[], draw?: ChartDrawer): Promise<Array<ChartBlock & { svg: Handlebars.SafeString }>> {
-  const svgs: string[] = [];
-  if (draw) svgs.push(...(await Promise.all(blocks.map((b, i) => draw(b.chart, CHART_OPTIONS, i)))));
-  else for (const b of blocks) svgs.push(await renderSvg(b.chart, CHART_OPTIONS));
-  return blocks.map((b, i) => ({ ...b, svg: new Handlebars.SafeString(scopeIds(svgs[i], b.domId)) }));
+type Drawn = ChartBlock & { svg: Handlebars.SafeString };
+
+/**
+ * The blocks with their SVGs. With a drawer (worker threads) the SVGs are placeholders, drawn
+ * meanwhile, and `fill` puts them in once the page's HTML is made: the HTML is made while the
+ * charts are drawn instead of after. A placeholder is an HTML comment, which no escaped value can
+ * spell (Handlebars writes `<` as `&lt;`).
+ */
+function withSvgs(blocks: ChartBlock[], draw: ChartDrawer | undefined, pending: Array<Promise<string>>): Promise<Drawn[]> | Drawn[] {
+  if (draw) {
+    return blocks.map((b) => {
+      const n = pending.push(draw(b.chart, CHART_OPTIONS, pending.length).then((svg) => scopeIds(svg, b.domId))) - 1;
+      return { ...b, svg: new Handlebars.SafeString(`<!--chart-${n}-->`) };
+    });
+  }
+  return (async () => {
+    const out: Drawn[] = [];
+    for (const b of blocks) out.push({ ...b, svg: new Handlebars.SafeString(scopeIds(await renderSvg(b.chart, CHART_OPTIONS), b.domId)) });
+    return out;
+  })();
 }
 
 export async function renderPage(page: PageModel, draw?: ChartDrawer): Promise<string> {
   const e = load();
+  const pending: Array<Promise<string>> = [];
   let view: unknown = page;
-  if (page.template === 'period') view = { ...page, charts: await withSvgs(page.charts, draw) };
+  if (page.template === 'period') view = { ...page, charts: await withSvgs(page.charts, draw, pending) };
   else if (page.template === 'org-index') {
     view = {
       ...page,
-      charts30: { ...page.charts30, charts: await withSvgs(page.charts30.charts, draw) },
-      charts90: { ...page.charts90, charts: await withSvgs(page.charts90.charts, draw) },
+      charts30: { ...page.charts30, charts: await withSvgs(page.charts30.charts, draw, pending) },
+      charts90: { ...page.charts90, charts: await withSvgs(page.charts90.charts, draw, pending) },
     };
   }
+  // A chart that fails fails the page, as drawing in this thread would; none is left unawaited.
+  const svgs = Promise.all(pending);
+  svgs.catch(() => {});
   const body = e.pages[page.template]({ page: view });
-  return e.layout({
+  const html = e.layout({
     page,
     body: new e.hb.SafeString(body),
     css: new e.hb.SafeString(e.css),
     definitionVersion: DEFINITION_VERSION,
   });
+  if (!pending.length) return html;
+  const drawn = await svgs;
+  return html.replace(/<!--chart-(\d+)-->/g, (_, n: string) => drawn[Number(n)]);
 }

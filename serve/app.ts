@@ -66,6 +66,8 @@ export interface ServeOptions {
   timeouts?: Partial<ServeTimeouts>;
   /** The operator's prices, for the estimated cost on range pages made on request (REPORTS_RATE_CARD). */
   rateCard?: RateCard | null;
+  /** Once listening, draw a few made-up range pages in the background so the first real ones are quick. */
+  warmCharts?: boolean;
 }
 
 export const CONTENT_SECURITY_POLICY =
@@ -174,6 +176,15 @@ export async function createServeApp(o: ServeOptions): Promise<FastifyInstance> 
   }
   app.addHook('onReady', purge);
   app.addHook('onClose', async () => ranges.close());
+  if (o.warmCharts) {
+    app.addHook('onListen', (done) => {
+      ranges.warm().then(
+        (ms) => log('serve.charts_warmed', { ms }),
+        (err: unknown) => log('serve.charts_warm_failed', { error: String((err as Error)?.message ?? err) }),
+      );
+      done();
+    });
+  }
 
   function secure(req: FastifyRequest): boolean {
     return req.protocol === 'https';

@@ -73,7 +73,8 @@ export function createChartPool(size = 2, limits?: ResourceLimits): ChartPool {
       const id = nextId++;
       const drawn = new Promise<string>((resolve, reject) => {
         t.pending.set(id, { resolve, reject });
-        t.worker.postMessage({ id, chart, opts } satisfies DrawRequest);
+        // Only what drawing reads crosses to the thread: not the chart's table (a year's rows).
+        t.worker.postMessage({ id, chart: { ...chart, table: { columns: [], rows: [] } }, opts } satisfies DrawRequest);
       });
       return drawn.catch((err: unknown) => {
         if (!(err instanceof ThreadEnded) || closed) throw err;

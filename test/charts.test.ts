@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compile } from 'vega-lite';
 import { chartsForPeriod, renderSvg, type Chart } from '../charts/index.ts';
+import { dailyLines } from '../charts/shapes.ts';
 import type { OrgReport } from '../metrics/report.ts';
 import { fixtureReport } from './support/site-fixtures.ts';
 
@@ -133,6 +134,23 @@ describe('chart specs', () => {
     expect(ctx.table.rows.find((row) => row[0] === '2025-03-03')).toEqual(['2025-03-03', null, null]);
     // The 30 days of context before the org's first day are unknown too, and said so.
     expect(ctx.description).toContain('(28 days not known)');
+  });
+
+  it('mark every day on short windows, and on a year only the days a line cannot show', async () => {
+    const days = (n: number) => Array.from({ length: n }, (_, i) => new Date(Date.UTC(2025, 0, 1 + i)).toISOString().slice(0, 10));
+    const markers = (svg: string) => (/<g class="mark-symbol[^"]*"[^>]*>([\s\S]*?)<\/g>/.exec(svg)?.[1].match(/<path/g) ?? []).length;
+    const chart = (dates: string[], value: (i: number) => number | null): Chart => ({
+      id: 't', title: 'T', description: 'D', table: { columns: [], rows: [] },
+      spec: dailyLines({ title: 'T', description: 'D', yTitle: 'Y', series: [{ label: 'A', colour: '#000' }], from: dates[0], to: dates.at(-1)!, values: dates.map((date, i) => ({ date, series: 'A', value: value(i) })) }),
+    });
+    const month = days(30);
+    expect(markers(await renderSvg(chart(month, (i) => i)))).toBe(30);
+    // A year: the line alone, but for the days with no known neighbour (the first, the 101st, the
+    // 202nd), which a line cannot draw.
+    const year = days(365);
+    const svg = await renderSvg(chart(year, (i) => (i === 0 || i === 100 || (i > 200 && i !== 202) ? i : null)));
+    expect(markers(svg)).toBe(3);
+    expect(svg).toContain('mark-line');
   });
 
   it('escape hostile text inside the SVG (vega XML-escapes, we check)', async () => {

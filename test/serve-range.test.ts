@@ -15,6 +15,7 @@ import { DAILY_KEYS } from '../metrics/registry.ts';
 import { buildPeriodPage } from '../pages/period-page.ts';
 import { renderPage } from '../pages/render.ts';
 import { createChartPool } from '../serve/chart-pool.ts';
+import { createRangeService } from '../serve/ranges.ts';
 import { pipeline, type Pipeline } from './support/pipeline.ts';
 import { insertRunning, markStored } from '../store/runs.ts';
 
@@ -225,6 +226,20 @@ describe('asking for a range', () => {
     } finally {
       await starved.close();
     }
+  });
+
+  it('warms its chart threads with made-up pages once listening, and stops warming when closed', async () => {
+    const warmed: string[] = [];
+    const warm = await createServeApp({ siteDir, glific: p.glific, store: p.store, dummyIterations: 1000, now: () => new Date(NOW), warmCharts: true, log: (event) => void warmed.push(event) });
+    await warm.listen({ port: 0, host: '127.0.0.1' });
+    for (let i = 0; i < 600 && !warmed.some((e) => e.startsWith('serve.charts_warm')); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(warmed).toContain('serve.charts_warmed');
+    await warm.close();
+    const svc = createRangeService({ store: p.store, now: () => new Date(NOW), log: () => {} });
+    const warming = svc.warm(20);
+    await new Promise((r) => setTimeout(r, 200));
+    await svc.close();
+    await expect(warming).resolves.toBeTypeOf('number');
   });
 
   it('a burst from one user is bounded (429) and does not stop another user’s page', async () => {
