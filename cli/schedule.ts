@@ -4,7 +4,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/env.ts';
 import type { Log } from '../lib/log.ts';
-import { Scheduler } from '../jobs/scheduler.ts';
 import { scheduleConfig } from '../jobs/fire-times.ts';
 import { migrateStore } from '../store/connect.ts';
 import { openContext } from './context.ts';
@@ -53,6 +52,8 @@ export async function commandSchedule(opts: ReturnType<typeof parse>, config: Co
   };
   try {
     await migrateStore(ctx.store);
+    // Loaded here: the other commands (a nightly `run daily`) never pay for the scheduler and node-cron.
+    const { Scheduler } = await import('../jobs/scheduler.ts');
     const scheduler = new Scheduler({
       glific: ctx.glific,
       store: ctx.store,

@@ -9,7 +9,6 @@ import { openContext } from './context.ts';
 import { migrateStore } from '../store/connect.ts';
 import type { Act, CliIo } from './io.ts';
 import { nextFireTime, periodOfFire, scheduleConfig } from '../jobs/fire-times.ts';
-import { owedNow, scheduleZone } from '../jobs/scheduler.ts';
 import { recentRuns } from '../store/runs.ts';
 import { currentHeartbeat, judgeHealth } from '../store/heartbeats.ts';
 import { owedDeliveries, refusedAddresses } from '../mail/ledger.ts';
@@ -29,6 +28,7 @@ export async function printStatus(json: boolean, config: Config, io: CliIo, log:
   const ctx = await openContext(config, log);
   try {
     await migrateStore(ctx.store);
+    const { owedNow, scheduleZone } = await import('../jobs/scheduler.ts');
     const { orgs, owed } = await owedNow({ glific: ctx.glific, store: ctx.store, config: cfg, fallbackZone: config.timezoneFallback }, now, { ignoreBackoff: true });
     const schedule = orgs.map((o) => {
       const zone = scheduleZone(o, config.timezoneFallback);

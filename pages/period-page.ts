@@ -21,7 +21,8 @@ import { rangeForm } from './range-form.ts';
 import { errorTable } from './error-table.ts';
 import { reportIndex, type ReportIndex } from './report-index.ts';
 import { relativeHref, servedRangeHref, sitePaths } from './links.ts';
-import type { HeadlineCard, NavLink, PeriodPage, Summary, ValueRow } from './model.ts';
+import type { ChartBlock, HeadlineCard, NavLink, PeriodPage, Summary, ValueRow } from './model.ts';
+import type { PeriodKind } from '../charts/types.ts';
 
 /** A period as pages name it: inclusive local dates. A month runs from its first to its last day. */
 export interface Period {
@@ -39,6 +40,13 @@ export interface PeriodPageOptions {
   path?: string;
   /** The page is answered by `serve`: it carries the date-range form, and a range not published links its neighbours through `serve`. */
   served?: boolean;
+  /** Its chart blocks, made already (periodChartBlocks) so their drawing could start early. */
+  charts?: ChartBlock[];
+}
+
+/** A period page's chart blocks: they depend on the report's days alone, not on its period rows. */
+export function periodChartBlocks(report: OrgReport, p: { kind: PeriodKind; from: string; to: string }): ChartBlock[] {
+  return chartBlocks(chartsForPeriod(report, p), 'c');
 }
 
 /** The period's key and bounds, or an error naming what is wrong with it. */
@@ -218,7 +226,7 @@ export function buildPeriodPage(report: OrgReport, period: Period, opts: PeriodP
     values: valueRows(f),
     errors: errorTable(report, p.from, p.to, p.kind === 'range' ? 'period' : p.kind),
     nav: navOf(report, index, p, path, !!opts.served),
-    charts: chartBlocks(chartsForPeriod(report, { kind: p.kind, from: p.from, to: p.to }), 'c'),
+    charts: opts.charts ?? periodChartBlocks(report, { kind: p.kind, from: p.from, to: p.to }),
     rangeForm: rangeForm(index, sc, report.org.timezone, path, p.from, p.to, !!opts.served),
   };
 }

@@ -24,8 +24,8 @@ import { readOrgReport } from '../store/read.ts';
 import { createDaySetCache } from './day-sets.ts';
 import { createChartPool } from './chart-pool.ts';
 import { reportIndex } from '../pages/report-index.ts';
-import { buildPeriodPage } from '../pages/period-page.ts';
-import { renderPage } from '../pages/render.ts';
+import { buildPeriodPage, periodChartBlocks } from '../pages/period-page.ts';
+import { drawAhead, renderPage } from '../pages/render.ts';
 import { toCsv } from '../publish/exports.ts';
 
 /** Longer ranges are refused as a mistake: ten years of days. */
@@ -86,13 +86,15 @@ export function createRangeService(o: RangeServiceOptions) {
     return r.rows[0]?.v ?? '0.0';
   }
 
-  function remember(key: string, a: RangeAnswer): void {
+  /** Keeps the answer and returns it as kept: its body as bytes, sent as they are (encoded once). */
+  function remember(key: string, a: RangeAnswer): RangeAnswer {
     forget(key);
     const kept = { ...a, body: Buffer.from(a.body) };
-    if (kept.body.length > cacheBytes) return;
+    if (kept.body.length > cacheBytes) return kept;
     cache.set(key, kept);
     cachedBytes += kept.body.length;
     while (cache.size > cacheSize || cachedBytes > cacheBytes) forget(cache.keys().next().value!);
+    return kept;
   }
 
   function forget(key: string): void {
@@ -148,6 +150,9 @@ export function createRangeService(o: RangeServiceOptions) {
     if (from < first || to > last) {
       return bad(`The reports hold the days from ${formatDate(first)} to ${formatDate(last)}: choose a range inside them.`, format);
     }
+    // The charts depend on the stored days alone: they are drawn while the distinct counts are made.
+    const blocks = format === 'page' ? periodChartBlocks(report, { kind: 'range', from, to }) : [];
+    const draw = format === 'page' ? drawAhead(blocks, charts.draw) : charts.draw;
     const full = await withRange(report, orgId, version, from, to);
     if (format === 'csv') {
       const row = full.ranges.find((r) => r.from === from && r.to === to)!;
@@ -157,8 +162,8 @@ export function createRangeService(o: RangeServiceOptions) {
         body: toCsv(['from', 'to', ...DAILY_KEYS, 'most_active_hour'], [[from, to, ...DAILY_KEYS.map((k) => row.values[k] ?? null), row.mostActiveHour]]),
       };
     }
-    const page = buildPeriodPage(full, { kind: 'range', from, to }, { now: o.now(), served: true, path: `${shortcode}/range` });
-    return { status: 200, type: 'text/html; charset=utf-8', body: await renderPage(page, charts.draw) };
+    const page = buildPeriodPage(full, { kind: 'range', from, to }, { now: o.now(), served: true, path: `${shortcode}/range`, charts: blocks });
+    return { status: 200, type: 'text/html; charset=utf-8', body: await renderPage(page, draw) };
   }
 
   function bad(problem: string, format: Format): RangeAnswer {
@@ -219,8 +224,8 @@ export function createRangeService(o: RangeServiceOptions) {
       }
       const t0 = Date.now();
       try {
-        const a = await mine(() => render(() => make(req.orgId, req.shortcode, from, to, req.format, version)));
-        if (a.status === 200) remember(`${key}|${version}`, a);
+        let a = await mine(() => render(() => make(req.orgId, req.shortcode, from, to, req.format, version)));
+        if (a.status === 200) a = remember(`${key}|${version}`, a);
         o.log('serve.range', { org: req.shortcode, from, to, format: req.format, status: a.status, ms: Date.now() - t0 });
         return a;
       } finally {

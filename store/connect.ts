@@ -1,7 +1,7 @@
 // The results store: schema glific_reports, created and upgraded by Knex migrations on start.
 import type pg from 'pg';
 import { connect, type Db } from '../db/connect.ts';
-import { migrationSource } from './migrations/index.ts';
+import { MIGRATIONS, migrationSource } from './migrations/index.ts';
 import { withMigrationLock } from './runs.ts';
 
 export const STORE_SCHEMA = 'glific_reports';
@@ -20,6 +20,9 @@ export function connectStore(url: string, opts: { pool?: number; statementTimeou
  * time.
  */
 export async function migrateStore(db: Db): Promise<void> {
+  // Every run starts here: when every migration is recorded already (the usual case) one query
+  // says so, without the lock and Knex's own checks (~80 ms of a nightly run).
+  if (await upToDate(db)) return;
   const conn = (await db.client.acquireConnection()) as pg.Client;
   try {
     await withMigrationLock(conn, async () => {
@@ -29,4 +32,11 @@ export async function migrateStore(db: Db): Promise<void> {
   } finally {
     await db.client.releaseConnection(conn);
   }
+}
+
+async function upToDate(db: Db): Promise<boolean> {
+  const table = await db.raw<{ rows: Array<{ present: boolean }> }>(`SELECT to_regclass('${STORE_SCHEMA}.knex_migrations') IS NOT NULL AS present`);
+  if (!table.rows[0]?.present) return false;
+  const done = new Set((await db.raw<{ rows: Array<{ name: string }> }>(`SELECT name FROM ${STORE_SCHEMA}.knex_migrations`)).rows.map((r) => r.name));
+  return MIGRATIONS.every(([name]) => done.has(name));
 }
