@@ -16,7 +16,7 @@ import { readOrgReports } from '../store/read.ts';
 import { rollingPeriods } from '../store/rolling.ts';
 import { writeOrgComputation } from '../store/write.ts';
 import { saveOrg } from '../store/orgs.ts';
-import { insertRunning, lockOrgWrites, markDelivering, markFailed, markStored, markSucceeded, type JobKind, type Trigger } from '../store/runs.ts';
+import { insertRunningMany, lockOrgWrites, markDelivering, markFailed, markStored, markSucceeded, type JobKind, type Trigger } from '../store/runs.ts';
 import { writeSiteDataFiles } from '../publish/exports.ts';
 import type { Log } from '../lib/log.ts';
 import { withRetry } from './retry.ts';
@@ -202,11 +202,15 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   const stopped = () => !!deps.shouldStop?.();
   const clock = deps.clock ?? (() => new Date());
 
-  for (const p of planned) {
+  const isLate = (p: PlannedOrg) => !!p.dueAt && deps.now.getTime() - p.dueAt.getTime() > LATE_AFTER_MS;
+  const runIds = await insertRunningMany(
+    deps.store,
+    planned.map((p) => ({ job: req.job, trigger, orgId: p.org.id, shortcode: p.org.shortcode, from: p.from, to: p.to, startedAt: deps.now, dueAt: p.dueAt, late: isLate(p) })),
+  );
+  for (const [i, p] of planned.entries()) {
     if (p.org.timezoneIsFallback) deps.log('timezone.fallback', { org: p.org.shortcode, zone: p.org.timezone, why: 'organizations.timezone is NULL' });
-    const late = !!p.dueAt && deps.now.getTime() - p.dueAt.getTime() > LATE_AFTER_MS;
-    const runId = await insertRunning(deps.store, { job: req.job, trigger, orgId: p.org.id, shortcode: p.org.shortcode, from: p.from, to: p.to, startedAt: deps.now, dueAt: p.dueAt, late });
-    const o: OrgOutcome = { shortcode: p.org.shortcode, from: p.from, to: p.to, status: 'failed', runId };
+    const late = isLate(p);
+    const o: OrgOutcome = { shortcode: p.org.shortcode, from: p.from, to: p.to, status: 'failed', runId: runIds[i] };
     if (p.dueAt) {
       o.dueAt = p.dueAt.toISOString();
       if (late) o.late = true;

@@ -137,11 +137,19 @@ export function zonedInstant(day: string, hour: number, minute: number, zone: st
 }
 
 /** Is this a zone name Node (and so the schedule) understands? PostgreSQL's list is checked apart. */
+const ianaZones = new Map<string, boolean>();
+
 export function isIanaZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.includes('/') || zone === 'UTC';
-  } catch {
-    return false;
+  // Each org's zone is asked several times per run, and a formatter costs a millisecond.
+  let ok = ianaZones.get(zone);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+      ok = zone.includes('/') || zone === 'UTC';
+    } catch {
+      ok = false;
+    }
+    ianaZones.set(zone, ok);
   }
+  return ok;
 }

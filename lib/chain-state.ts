@@ -45,25 +45,72 @@ export class ChainStateWriter {
   }
 }
 
+/**
+ * A decoded state: contacts in increasing order and each one's latest opening (µs), in two arrays
+ * of exactly their size. The chain walks it alongside its stream, which comes in contact order,
+ * so a run never builds a map of a hundred thousand contacts to look each one up.
+ */
+export class SortedSeed {
+  constructor(
+    readonly contacts: Float64Array = new Float64Array(0),
+    readonly opened: Float64Array = new Float64Array(0),
+  ) {}
+
+  get size(): number {
+    return this.contacts.length;
+  }
+
+  /** The opening of one contact (binary search), for callers outside the ordered walk. */
+  get(contact: number): number | undefined {
+    let lo = 0;
+    let hi = this.contacts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.contacts[mid] < contact) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.contacts.length && this.contacts[lo] === contact ? this.opened[lo] : undefined;
+  }
+
+  toMap(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (let i = 0; i < this.contacts.length; i++) out.set(this.contacts[i], this.opened[i]);
+    return out;
+  }
+
+  static fromMap(m: ReadonlyMap<number, number>): SortedSeed {
+    const contacts = Float64Array.from([...m.keys()].sort((a, b) => a - b));
+    return new SortedSeed(contacts, contacts.map((c) => m.get(c)!));
+  }
+}
+
 /** The contacts and their openings (µs) of a state written by ChainStateWriter at `atUs`. */
 export function decodeChainState(bytes: Uint8Array, atUs: number): Map<number, number> {
-  const out = new Map<number, number>();
+  return decodeChainSeed(bytes, atUs).toMap();
+}
+
+/** decodeChainState as a SortedSeed: every varint ends in a byte below 0x80, two per contact. */
+export function decodeChainSeed(bytes: Uint8Array, atUs: number): SortedSeed {
+  let ends = 0;
+  for (let j = 0; j < bytes.length; j++) if (bytes[j] < 0x80) ends++;
+  if (ends % 2 || (bytes.length && bytes[bytes.length - 1] >= 0x80)) throw new Error('chain state: truncated');
+  const contacts = new Float64Array(ends / 2);
+  const opened = new Float64Array(ends / 2);
   let i = 0;
-  const varint = () => {
-    let n = 0;
-    let scale = 1;
-    for (;;) {
-      if (i >= bytes.length) throw new Error('chain state: truncated');
-      const b = bytes[i++];
-      n += (b & 0x7f) * scale;
-      if (b < 0x80) return n;
-      scale *= 0x80;
-    }
-  };
   let contact = 0;
-  while (i < bytes.length) {
-    contact += varint();
-    out.set(contact, atUs - varint());
+  for (let k = 0; k < contacts.length; k++) {
+    for (let v = 0; v < 2; v++) {
+      let n = 0;
+      let scale = 1;
+      for (;;) {
+        const b = bytes[i++];
+        n += (b & 0x7f) * scale;
+        if (b < 0x80) break;
+        scale *= 0x80;
+      }
+      if (v === 0) contacts[k] = contact += n;
+      else opened[k] = atUs - n;
+    }
   }
-  return out;
+  return new SortedSeed(contacts, opened);
 }

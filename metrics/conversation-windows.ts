@@ -14,7 +14,7 @@
 import type { Db } from '../db/connect.ts';
 import { copyIntegerRows } from '../extract/copy.ts';
 import { SCOPE_CTES, utcText, type Scope } from '../extract/windows.ts';
-import { ChainStateWriter } from '../lib/chain-state.ts';
+import { ChainStateWriter, SortedSeed } from '../lib/chain-state.ts';
 import { localDay } from '../lib/calendar.ts';
 import { MESSAGE_FAILED } from './message-filters.sql.ts';
 
@@ -26,7 +26,7 @@ export interface ChainPlan {
   from: Date;
   to: Date;
   /** Latest opening per contact at `from` (empty when the chain is replayed). */
-  seed: Map<number, number>;
+  seed: SortedSeed;
   /** No stored state to continue: each contact is replayed from its last 24-hour gap before `from`. */
   restart: boolean;
   /** The stored chain reaches past `to`: its stored state stays as it is. */
@@ -48,17 +48,17 @@ export interface ChainOutcome {
 /** The chain's state at an instant: each contact's latest opening (µs), where it still matters. */
 export interface ChainSeed {
   chainedUntil: Date;
-  seed: Map<number, number>;
+  seed: SortedSeed;
 }
 
 /** Where the stored chain ends, and its state there unless that was lost (then it is replayed). */
 export interface StoredChain {
   chainedUntil: Date;
-  seed: Map<number, number> | null;
+  seed: SortedSeed | null;
 }
 
 /** The stored chain, with its state, ends at or before `lo`: a run from `lo` continues it. */
-export function continuesStored(stored: StoredChain | null | undefined, lo: Date): stored is StoredChain & { seed: Map<number, number> } {
+export function continuesStored(stored: StoredChain | null | undefined, lo: Date): stored is StoredChain & { seed: SortedSeed } {
   return !!stored?.seed && stored.chainedUntil.getTime() <= lo.getTime();
 }
 
@@ -74,7 +74,7 @@ export function planChain(orgId: number, lo: Date, hi: Date, stored: StoredChain
   if (checkpoint && checkpoint.chainedUntil.getTime() === lo.getTime()) {
     return { orgId, from: lo, to: hi, seed: checkpoint.seed, restart: false, keepState };
   }
-  return { orgId, from: lo, to: hi, seed: new Map(), restart: true, keepState };
+  return { orgId, from: lo, to: hi, seed: new SortedSeed(), restart: true, keepState };
 }
 
 /** Lookbacks tried, in days, for contacts whose last gap is not found yet; then their whole history. */
@@ -237,8 +237,8 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   if (plans.length === 0) return out;
   const ends = await dayEnds(db, scope, plans);
   const windowFrom = new Map(scope.windows.map((w) => [w.orgId, w.from]));
-  /** Per org, the requested day ends with their checkpoint, and its seeded contacts in order. */
-  const cps = new Map<number, { ends: Array<{ endUs: number; state: ChainStateWriter }>; seeded: number[]; next: number }>();
+  /** Per org, the requested day ends with their checkpoint, and how far its seed has been walked. */
+  const cps = new Map<number, { ends: Array<{ endUs: number; state: ChainStateWriter }>; seed: SortedSeed; next: number }>();
   for (const p of plans) {
     const o: ChainOutcome = { plan: p, openings: new Map(), checkpoints: new Map() };
     out.set(p.orgId, o);
@@ -247,14 +247,17 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
       o.checkpoints.set(e.day, state);
       return { endUs: e.endUs, state };
     });
-    cps.set(p.orgId, { ends: list, seeded: [...p.seed.keys()].sort((a, b) => a - b), next: 0 });
+    cps.set(p.orgId, { ends: list, seed: p.seed, next: 0 });
   }
-  /** Seeded contacts before `upTo` (exclusive) that the stream did not bring: their seed is their only opening. */
-  const seededBefore = (org: number, upTo: number) => {
+  /**
+   * Seeded contacts before `upTo` (exclusive) that the stream did not bring: their seed is their
+   * only opening. Returns the seed of `upTo` itself, if it has one (the stream comes in contact order).
+   */
+  const seededBefore = (org: number, upTo: number): number | undefined => {
     const c = cps.get(org)!;
-    const seed = out.get(org)!.plan.seed;
-    for (; c.next < c.seeded.length && c.seeded[c.next] < upTo; c.next++) checkpointContact(c.ends, c.seeded[c.next], [seed.get(c.seeded[c.next])!]);
-    if (c.next < c.seeded.length && c.seeded[c.next] === upTo) c.next++;
+    const { contacts, opened } = c.seed;
+    for (; c.next < contacts.length && contacts[c.next] < upTo; c.next++) checkpointContact(c.ends, contacts[c.next], [opened[c.next]]);
+    return c.next < contacts.length && contacts[c.next] === upTo ? opened[c.next++] : undefined;
   };
   const restarts = await findRestarts(db, scope, plans);
   // Replayed contacts whose chain starts within the last days before the span are read with the
@@ -329,8 +332,7 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   const flush = () => {
     if (curOrg < 0) return;
     const o = out.get(curOrg)!;
-    const seed = o.plan.seed.get(curContact);
-    seededBefore(curOrg, curContact);
+    const seed = seededBefore(curOrg, curContact);
     opened.length = 0;
     if (seed !== undefined) opened.push(seed);
     chainContact(seed, run, o.openings, o.plan.from.getTime() * 1000, onOpen);

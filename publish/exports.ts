@@ -1,6 +1,7 @@
 // The data files of INTERFACE.md: site/<shortcode>/data/{daily,monthly,hourly,errors}.csv and
 // metrics.json. CSV: RFC 4180, UTF-8, header first, ascending, plain integers, empty = unknown.
 import path from 'node:path';
+import pLimit from 'p-limit';
 import type { Log } from '../lib/log.ts';
 import { rm } from 'node:fs/promises';
 import { makeDir, narrowMode, writeFileAtomic } from '../lib/output-files.ts';
@@ -84,11 +85,15 @@ export function metricsJson(r: OrgReport): string {
 export async function writeDataFiles(report: OrgReport, orgDir: string): Promise<void> {
   const dir = path.join(orgDir, 'data');
   await makeDir(dir);
-  await writeFileAtomic(path.join(dir, 'daily.csv'), dailyCsv(report));
-  await writeFileAtomic(path.join(dir, 'monthly.csv'), monthlyCsv(report));
-  await writeFileAtomic(path.join(dir, 'hourly.csv'), hourlyCsv(report));
-  await writeFileAtomic(path.join(dir, 'errors.csv'), errorsCsv(report));
-  await writeFileAtomic(path.join(dir, 'metrics.json'), metricsJson(report));
+  // Made one after another, written side by side: the file system's round trips overlap.
+  const files: Array<[string, () => string]> = [
+    ['daily.csv', () => dailyCsv(report)],
+    ['monthly.csv', () => monthlyCsv(report)],
+    ['hourly.csv', () => hourlyCsv(report)],
+    ['errors.csv', () => errorsCsv(report)],
+    ['metrics.json', () => metricsJson(report)],
+  ];
+  await Promise.all(files.map(([name, make]) => writeFileAtomic(path.join(dir, name), make())));
 }
 
 /**
@@ -109,11 +114,14 @@ export async function writeSiteDataFiles(reports: OrgReport[], outputDir: string
     // A site of an older version may hold files that are not owner-and-group-only yet.
     const manifest = previous ?? { ...emptyManifest(), privateModes: false };
     let owners = false;
-    for (const r of reports) {
+    // A few orgs at a time: making the files is CPU, writing them waits on the file system.
+    const limit = pLimit(4);
+    let wrote = false;
+    const writeOrg = async (r: OrgReport) => {
       // A shortcode becomes a directory name: the same rule as the site's.
       if (!isSafeShortcode(r.org.shortcode)) {
         opts.log?.('data.skipped', { org: r.org.id, why: `shortcode ${JSON.stringify(r.org.shortcode)} cannot be a directory name` });
-        continue;
+        return;
       }
       const orgDir = path.join(out, 'site', r.org.shortcode);
       const owner = folderOwner(previous, r.org.shortcode);
@@ -128,8 +136,11 @@ export async function writeSiteDataFiles(reports: OrgReport[], outputDir: string
       }
       await writeDataFiles(r, orgDir);
       // Directories made by an older version were 0755.
-      for (const d of [path.join(out, 'site'), orgDir, path.join(orgDir, 'data')]) await narrowMode(d);
-    }
+      for (const d of [orgDir, path.join(orgDir, 'data')]) await narrowMode(d);
+      wrote = true;
+    };
+    await Promise.all(reports.map((r) => limit(() => writeOrg(r))));
+    if (wrote) await narrowMode(path.join(out, 'site'));
     if (owners) await writeManifest(siteDir, manifest);
   });
 }

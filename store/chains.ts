@@ -2,7 +2,7 @@
 // there, and its state at the end of every computed day (checkpoints, lib/chain-state.ts).
 import type { Knex } from 'knex';
 import type { Db } from '../db/connect.ts';
-import { decodeChainState, type ChainStateWriter } from '../lib/chain-state.ts';
+import { decodeChainSeed, type ChainStateWriter } from '../lib/chain-state.ts';
 import type { ChainSeed, StoredChain } from '../metrics/conversation-windows.ts';
 import type { ChainStore } from '../metrics/family.ts';
 import { DEFINITION_VERSION } from '../metrics/registry.ts';
@@ -29,7 +29,7 @@ export function chainStore(store: Db): ChainStore {
         [DEFINITION_VERSION, orgIds],
       );
       for (const r of rows) {
-        out.set(Number(r.org_id), { chainedUntil: r.chained_until, seed: r.state && r.at_us !== null ? decodeChainState(r.state, Number(r.at_us)) : null });
+        out.set(Number(r.org_id), { chainedUntil: r.chained_until, seed: r.state && r.at_us !== null ? decodeChainSeed(r.state, Number(r.at_us)) : null });
       }
       return out;
     },
@@ -45,7 +45,7 @@ export function chainStore(store: Db): ChainStore {
       );
       for (const r of rows) {
         const atUs = Number(r.at_us);
-        out.set(Number(r.org_id), { chainedUntil: new Date(atUs / 1000), seed: decodeChainState(r.state, atUs) });
+        out.set(Number(r.org_id), { chainedUntil: new Date(atUs / 1000), seed: decodeChainSeed(r.state, atUs) });
       }
       return out;
     },

@@ -20,7 +20,12 @@ export async function readOrgReports(store: Db, orgIds: number[], now: Date): Pr
   if (!orgIds.length) return [];
   const [orgRows, valueRows, hourRows, errorRows, periodRows] = await Promise.all([
     store('orgs').whereIn('org_id', orgIds),
-    store('daily_values').whereIn('org_id', orgIds).orderBy(['org_id', 'day']).select('org_id', 'day', 'metric', 'value', 'source', 'computed_at', 'late', 'run_id', 'definition_version'),
+    // computed_at as the ISO text the report carries: parsing 40k dates and printing them again
+    // was a fifth of reading a year of reports.
+    store('daily_values')
+      .whereIn('org_id', orgIds)
+      .orderBy(['org_id', 'day'])
+      .select('org_id', 'day', 'metric', 'value', 'source', store.raw(`to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS computed_at`), 'late', 'run_id', 'definition_version'),
     store('hourly_values').whereIn('org_id', orgIds).orderBy(['org_id', 'day', 'hour']).select('org_id', 'day', 'hour', 'inbound', 'outbound'),
     store('error_values').whereIn('org_id', orgIds).select('org_id', 'day', 'code', 'count'),
     store('period_values').whereIn('org_id', orgIds).select('org_id', 'kind', 'period_from', 'period_to', 'metric', 'value'),
@@ -70,6 +75,8 @@ function assembleReport(o: Row, valueRows: Row[], hourRows: Row[], stored: Map<s
   }
 
   const byDay = new Map<string, DayRow>();
+  // A run writes one provenance for all its keys of a day: share the object, not one per value.
+  const provenances = new Map<string, Provenance>();
   for (const r of valueRows) {
     let d = byDay.get(r.day);
     if (!d) {
@@ -78,8 +85,13 @@ function assembleReport(o: Row, valueRows: Row[], hourRows: Row[], stored: Map<s
     }
     const key = r.metric as MetricKey;
     d.values[key] = r.value === null ? null : Number(r.value);
-    const p: Provenance = { source: r.source as Source, computedAt: new Date(r.computed_at).toISOString(), runId: r.run_id === null ? null : Number(r.run_id), definitionVersion: r.definition_version };
-    if (r.late) p.late = true;
+    const pk = `${r.source}|${r.computed_at}|${r.run_id}|${r.definition_version}|${r.late ? 1 : 0}`;
+    let p = provenances.get(pk);
+    if (!p) {
+      p = { source: r.source as Source, computedAt: r.computed_at, runId: r.run_id === null ? null : Number(r.run_id), definitionVersion: r.definition_version };
+      if (r.late) p.late = true;
+      provenances.set(pk, p);
+    }
     d.provenance[key] = p;
     if (r.source === 'glific_stats') d.utcDayImport = true;
     if (r.late) d.lateSnapshot = true;

@@ -218,23 +218,35 @@ export interface NewRun extends RunKey {
 
 /** A `running` row for this process; returns its id. */
 export async function insertRunning(store: Db, run: NewRun): Promise<number> {
-  const [row] = await store('runs')
-    .insert({
-      job: run.job,
-      trigger: run.trigger,
-      org_id: run.orgId,
-      shortcode: run.shortcode,
-      period_from: run.from,
-      period_to: run.to,
-      status: 'running',
-      started_at: run.startedAt,
-      host: os.hostname(),
-      pid: process.pid,
-      due_at: run.dueAt ?? null,
-      late: run.late,
-    })
-    .returning('id');
-  return Number(row.id ?? row);
+  return (await insertRunningMany(store, [run]))[0];
+}
+
+/** Every org's ledger row of a run in one statement; the ids in the order of `runs`. */
+export async function insertRunningMany(store: Db, runs: NewRun[]): Promise<number[]> {
+  if (!runs.length) return [];
+  const host = os.hostname();
+  const rows = await store('runs')
+    .insert(
+      runs.map((run) => ({
+        job: run.job,
+        trigger: run.trigger,
+        org_id: run.orgId,
+        shortcode: run.shortcode,
+        period_from: run.from,
+        period_to: run.to,
+        status: 'running',
+        started_at: run.startedAt,
+        host,
+        pid: process.pid,
+        due_at: run.dueAt ?? null,
+        late: run.late,
+      })),
+    )
+    .returning(['id', 'org_id']);
+  // RETURNING's order is not promised: match the ids back by org (one row per org and run).
+  const byOrg = new Map(rows.map((r: { id: string | number; org_id: string | number }) => [Number(r.org_id), Number(r.id)]));
+  if (byOrg.size !== runs.length) throw new Error('a run has one ledger row per organization');
+  return runs.map((run) => byOrg.get(run.orgId)!);
 }
 
 /** Its data is committed (inside that transaction); still `running` until site and digests are out. */

@@ -1,7 +1,7 @@
 // The chain state's bytes (lib/chain-state.ts) give back exactly the contacts and openings written,
 // microseconds included, for ids and instants far beyond 32 bits.
 import { describe, expect, it } from 'vitest';
-import { ChainStateWriter, decodeChainState } from '../lib/chain-state.ts';
+import { ChainStateWriter, decodeChainSeed, decodeChainState } from '../lib/chain-state.ts';
 
 describe('chain state bytes', () => {
   it('round-trips large ids and µs instants exactly', () => {
@@ -33,5 +33,20 @@ describe('chain state bytes', () => {
     for (let c = 1; c <= 5000; c++) state.set(c * 37, at - c * 1_000_003);
     for (const [c, us] of state) w.push(c, us);
     expect(decodeChainState(w.bytes(), at)).toEqual(state);
+  });
+
+  it('decodes into contacts in increasing order, looked up by contact, and refuses cut bytes', () => {
+    const at = 1.8e15;
+    const w = new ChainStateWriter(at);
+    for (const c of [3, 200, 70_000, 2 ** 45]) w.push(c, at - c);
+    const seed = decodeChainSeed(w.bytes(), at);
+    expect([...seed.contacts]).toEqual([3, 200, 70_000, 2 ** 45]);
+    expect([...seed.opened]).toEqual([at - 3, at - 200, at - 70_000, at - 2 ** 45]);
+    expect(seed.get(70_000)).toBe(at - 70_000);
+    expect(seed.get(4)).toBeUndefined();
+    expect(seed.get(2 ** 46)).toBeUndefined();
+    const bytes = w.bytes();
+    expect(() => decodeChainSeed(bytes.subarray(0, bytes.length - 1), at)).toThrow(/truncated/);
+    expect(decodeChainSeed(new Uint8Array(0), at).size).toBe(0);
   });
 });

@@ -2,6 +2,7 @@
 // conversation, and whether a run continues the stored chain or recomputes it.
 import { describe, expect, it } from 'vitest';
 import { chainContact, DAY_US, planChain } from '../../metrics/conversation-windows.ts';
+import { SortedSeed } from '../../lib/chain-state.ts';
 
 const H = 3600 * 1_000_000;
 const T0 = Date.UTC(2026, 2, 10, 4, 30) * 1000; // µs
@@ -47,10 +48,10 @@ describe('chainContact', () => {
 describe('planChain', () => {
   const lo = new Date('2026-03-10T00:00:00Z');
   const hi = new Date('2026-03-11T00:00:00Z');
-  const seed = new Map([[7, T0]]);
+  const seed = SortedSeed.fromMap(new Map([[7, T0]]));
 
   it('replays from the last 24-hour gaps when nothing is stored', () => {
-    expect(planChain(1, lo, hi, null)).toEqual({ orgId: 1, from: lo, to: hi, seed: new Map(), restart: true, keepState: false });
+    expect(planChain(1, lo, hi, null)).toEqual({ orgId: 1, from: lo, to: hi, seed: new SortedSeed(), restart: true, keepState: false });
   });
 
   it('continues the stored chain when it ends where the run starts, or earlier (a skipped day is read too)', () => {
@@ -61,8 +62,8 @@ describe('planChain', () => {
 
   it('replays only the requested span when the run starts inside the chain, keeping the stored state when it reaches further', () => {
     const later = new Date('2026-03-15T00:00:00Z');
-    expect(planChain(1, lo, hi, { chainedUntil: later, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed: new Map(), restart: true, keepState: true });
+    expect(planChain(1, lo, hi, { chainedUntil: later, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed: new SortedSeed(), restart: true, keepState: true });
     const inside = new Date('2026-03-10T12:00:00Z');
-    expect(planChain(1, lo, hi, { chainedUntil: inside, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed: new Map(), restart: true, keepState: false });
+    expect(planChain(1, lo, hi, { chainedUntil: inside, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed: new SortedSeed(), restart: true, keepState: false });
   });
 });
