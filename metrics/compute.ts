@@ -152,7 +152,12 @@ export async function computeMetrics(glific: Db, req: ComputeRequest): Promise<M
   const heldP = tables.length || inbound24h ? timed('history', st, () => heldHistory(glific, scope, tables, inbound24h), (r) => r.length) : Promise.resolve([]);
   heldP.catch(() => undefined); // thrown when awaited below
 
-  const ctx: FamilyContext = { glific, scope, chains: req.chains };
+  const shared = new Map<string, Promise<unknown>>();
+  const once = <T>(key: string, make: () => Promise<T>): Promise<T> => {
+    if (!shared.has(key)) shared.set(key, make());
+    return shared.get(key) as Promise<T>;
+  };
+  const ctx: FamilyContext = { glific, scope, chains: req.chains, once };
   // Two families at a time (PostgreSQL works one query per core); assembled in registry order,
   // since a derived key may read the keys of families before it.
   const limit = pLimit(FAMILY_CONCURRENCY);

@@ -11,12 +11,17 @@
 // (findRestarts): a few days of messages, not the whole history, and the same numbers — unless the
 // store holds the chain's state at the end of the day before the range (a checkpoint, kept for
 // every computed day), which the run continues like the nightly one: a rerun reads one day.
+//
+// The same ordered pass carries each contact's inbound messages from 24 hours before the range
+// and its delivered utility template sends, for the customer-service windows of the templates
+// family (METRICS.md §3a) and the active contacts of each day: one sorted read of the contacts'
+// messages instead of three passes.
 import type { Db } from '../db/connect.ts';
 import { copyIntegerRows } from '../extract/copy.ts';
 import { SCOPE_CTES, utcText, type Scope } from '../extract/windows.ts';
 import { ChainStateWriter, SortedSeed } from '../lib/chain-state.ts';
 import { localDay } from '../lib/calendar.ts';
-import { MESSAGE_FAILED } from './message-filters.sql.ts';
+import { MESSAGE_FAILED, UTILITY_SEND } from './message-filters.sql.ts';
 
 export const DAY_US = 24 * 3600 * 1_000_000;
 
@@ -43,6 +48,17 @@ export interface ChainOutcome {
    * rerun of the next day starts.
    */
   checkpoints: Map<string, ChainStateWriter>;
+  /** Customer-service windows per local day of the requested days (METRICS.md §3a), for every day with one. */
+  windows: Map<string, ServiceWindows>;
+  /** Per requested local day with any, the real contacts with an inbound message, in increasing order (active_contacts). */
+  active: Map<string, number[]>;
+}
+
+export interface ServiceWindows {
+  /** Inbound messages that opened a window: none from the contact in the 24 hours before. */
+  opened: number;
+  /** Delivered utility template sends less than 24 hours after the contact's latest inbound message. */
+  utilityInWindow: number;
 }
 
 /** The chain's state at an instant: each contact's latest opening (µs), where it still matters. */
@@ -240,7 +256,7 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   /** Per org, the requested day ends with their checkpoint, and how far its seed has been walked. */
   const cps = new Map<number, { ends: Array<{ endUs: number; state: ChainStateWriter }>; seed: SortedSeed; next: number }>();
   for (const p of plans) {
-    const o: ChainOutcome = { plan: p, openings: new Map(), checkpoints: new Map() };
+    const o: ChainOutcome = { plan: p, openings: new Map(), checkpoints: new Map(), windows: new Map(), active: new Map() };
     out.set(p.orgId, o);
     const list = (ends.get(p.orgId) ?? []).filter((e) => e.day >= windowFrom.get(p.orgId)!).map((e) => {
       const state = new ChainStateWriter(e.endUs);
@@ -275,10 +291,12 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   // Only when there are such contacts: an empty ANY(...) would still be planned as a scan.
   const farPart = !far.length ? '' : `UNION ALL
       -- contacts whose chain starts further back: their messages before those days
-      SELECT ${columns}
+      SELECT ${columns}, true, 1
         FROM messages m JOIN o ON o.org_id = m.organization_id JOIN far ON far.org_id = m.organization_id AND far.contact_id = m.contact_id
        WHERE m.contact_id = ANY(ARRAY(SELECT contact_id FROM far))
          AND ${counted} AND (far.r_from IS NULL OR m.inserted_at >= far.r_from) AND m.inserted_at < CAST(:c_lo AS timestamp)`;
+  // kind: a bit set — 1 a message of the chain, 2 an inbound message, 4 a utility template send
+  // that a service window may cover; inbound messages come first at an instant (then by id).
   const sql = `
     WITH ${SCOPE_CTES},
     ch AS NOT MATERIALIZED (
@@ -289,23 +307,28 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     ),
     chained AS (
       -- every counted message of the planned spans, and of the days just before them (kept only
-      -- from each replayed contact's restart on, below)
-      SELECT ${columns}
+      -- from each replayed contact's restart on, below), and the inbound messages from 24 hours
+      -- before each org's range; a row is one or the other, so its kind is told by its flow
+      SELECT ${columns}, m.flow <> 'inbound' AS later,
+             CASE WHEN m.flow = 'inbound' THEN 2 WHEN m.inserted_at >= o.lo AND ${UTILITY_SEND} THEN 5 ELSE 1 END AS kind
         FROM messages m JOIN o ON o.org_id = m.organization_id JOIN ch ON ch.org_id = m.organization_id
-       WHERE ${counted}
-         AND m.inserted_at >= CAST(:c_lo AS timestamp) AND m.inserted_at < CAST(:c_hi AS timestamp)
-         AND m.inserted_at >= LEAST(ch.c_from, CAST(:c_lo AS timestamp)) AND m.inserted_at < ch.c_to
+       WHERE m.contact_id NOT IN (SELECT id FROM sys)
+         AND m.inserted_at >= LEAST(CAST(:c_lo AS timestamp), CAST(:w_lo AS timestamp)) AND m.inserted_at < CAST(:c_hi AS timestamp)
+         AND m.inserted_at < ch.c_to
+         AND ((${counted} AND m.inserted_at >= LEAST(ch.c_from, CAST(:c_lo AS timestamp)))
+              OR (m.flow = 'inbound' AND m.inserted_at >= o.lo - interval '24 hours'))
       ${farPart}
     )
-    SELECT organization_id, contact_id, (extract(epoch FROM inserted_at) * 1000000)::bigint
+    SELECT organization_id, contact_id, (extract(epoch FROM inserted_at) * 1000000)::bigint, kind
       FROM chained
-     ORDER BY organization_id, contact_id, inserted_at, id`;
+     ORDER BY organization_id, contact_id, inserted_at, later, id`;
   const bindings: Record<string, unknown> = {
     ...scope.bindings,
     c_orgs: plans.map((p) => p.orgId),
     c_froms: plans.map((p) => utcText(p.from)),
     c_tos: plans.map((p) => utcText(p.to)),
     c_lo: utcText(new Date(nearLo)),
+    w_lo: utcText(new Date(Math.min(...scope.windows.map((w) => w.lo.getTime())) - 86_400_000)),
     c_hi: utcText(upper),
     r_orgs: far.map((r) => r.org),
     r_contacts: far.map((r) => r.contact),
@@ -323,6 +346,18 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   const label = (org: number, us: number): string => {
     const list = ends.get(org)!;
     return list[Math.min(firstEndAfter(list, us), list.length - 1)].day;
+  };
+  const loUs = new Map(scope.windows.map((w) => [w.orgId, w.lo.getTime() * 1000]));
+  /** The contact's latest inbound message so far (µs), for its service windows. */
+  let lastInbound: number | undefined;
+  /** The last day the contact was filed as active on (its messages come in time order). */
+  let activeDay = '';
+  const windowDay = (org: number, us: number): ServiceWindows => {
+    const windows = out.get(org)!.windows;
+    const day = label(org, us);
+    let w = windows.get(day);
+    if (!w) windows.set(day, (w = { opened: 0, utilityInWindow: 0 }));
+    return w;
   };
   let curOrg = -1;
   let curContact = -1;
@@ -348,10 +383,31 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
       flush();
       curOrg = org;
       curContact = contact;
+      lastInbound = undefined;
+      activeDay = '';
     }
     const us = f[2];
+    const kind = f[3];
     // Messages before the span only rebuild the state: their day is never counted.
-    if (keep(org, contact, us)) run.push({ us, day: us >= fromUs.get(org)! ? label(org, us) : '' });
+    if (kind & 1 && keep(org, contact, us)) run.push({ us, day: us >= fromUs.get(org)! ? label(org, us) : '' });
+    // An inbound message opens a window when the contact wrote nothing in the 24 hours before
+    // (an earlier one at the same instant counts as within them); a utility send is inside one
+    // when the latest inbound message is less than 24 hours old. Only the range's days count.
+    if (kind & 2) {
+      if (us >= loUs.get(org)!) {
+        if (lastInbound === undefined || us - lastInbound >= DAY_US) windowDay(org, us).opened++;
+        const day = label(org, us);
+        if (day !== activeDay) {
+          const active = out.get(org)!.active;
+          const list = active.get(day);
+          if (list) list.push(contact);
+          else active.set(day, [contact]);
+          activeDay = day;
+        }
+      }
+      lastInbound = us;
+    }
+    if (kind & 4 && lastInbound !== undefined && us - lastInbound < DAY_US) windowDay(org, us).utilityInWindow++;
   });
   flush();
   for (const org of out.keys()) seededBefore(org, Infinity);

@@ -100,6 +100,11 @@ export interface FamilyContext {
   glific: Db;
   scope: Scope;
   chains: ChainStore;
+  /**
+   * One value per request under `key`, made by the first family that asks: a pass over Glific
+   * that several families read (the contacts' ordered messages) is made once.
+   */
+  once<T>(key: string, make: () => Promise<T>): Promise<T>;
 }
 
 /** A row of a family's result: org_id, day (or period), one column per key. */
@@ -130,7 +135,8 @@ export interface Family<K extends string = string> {
   run(ctx: FamilyContext): Promise<FamilyOutput>;
   /**
    * Its rough share of a long run's time (docs/BENCHMARKS.md): families start longest first, so
-   * that the ones running side by side end together. Only the order depends on it.
+   * that the ones running side by side end together; a family that mostly waits for a pass
+   * another one makes (FamilyContext.once) comes last. Only the order depends on it.
    */
   cost?: number;
 }

@@ -1,24 +1,30 @@
 // active_contacts (METRICS.md §3, §6): distinct real contacts with at least one inbound message,
-// per day; a month's or range's count is the union of its days' contact ids.
-import { local } from '../../extract/windows.ts';
-import { countPairs } from '../distinct.sql.ts';
-import { defineFamily, query, takeIdSets } from '../family.ts';
-import { SCOPED_MESSAGES } from '../message-filters.sql.ts';
-
-const SQL = countPairs(
-  `SELECT DISTINCT m.organization_id AS org_id, ${local('m.inserted_at')}::date AS day, m.contact_id AS item
-     FROM ${SCOPED_MESSAGES} AND m.flow = 'inbound'`,
-  'active_contacts',
-  'int',
-);
+// per day; a month's or range's count is the union of its days' contact ids. Taken from the
+// ordered pass over each contact's messages that the conversation chain reads
+// (families/conversation-windows.ts): the inbound messages are in it already.
+import { defineFamily, type FamilyRow, type IdSetRow } from '../family.ts';
+import { chainStream } from './conversation-windows.ts';
 
 export const activeContacts = defineFamily({
   name: 'active_contacts',
-  cost: 8,
+  // only reads the shared stream: started last, it holds no slot while another query could run
+  cost: 0,
   source: 'messages',
   daySets: 'int',
   keys: {
     active_contacts: { kind: 'distinct', label: 'Active contacts' },
   },
-  run: async ({ glific, scope }) => takeIdSets(await query(glific, SQL, scope.bindings), 'active_contacts', 'int'),
+  async run(ctx) {
+    const rows: FamilyRow[] = [];
+    const idSets: IdSetRow[] = [];
+    for (const [orgId, chain] of await chainStream(ctx)) {
+      for (const [day, contacts] of chain.active) {
+        rows.push({ org_id: orgId, day, active_contacts: contacts.length });
+        // an array of exactly its size: a range run holds millions of these ids until it stores them
+        idSets.push({ org_id: orgId, day, key: 'active_contacts', ids: Float64Array.from(contacts) });
+      }
+      chain.active.clear();
+    }
+    return { columns: ['org_id', 'day', 'active_contacts'], rows, tables: { idSets } };
+  },
 });

@@ -91,6 +91,7 @@ const SQL = `
 
 export const contacts = defineFamily({
   name: 'contacts',
+  cost: 3,
   source: 'contacts',
   keys: {
     new_contacts: { kind: 'event', label: 'New contacts' },

@@ -17,6 +17,7 @@ const SQL = countPairs(
 
 export const conversations = defineFamily({
   name: 'conversations',
+  cost: 2,
   source: 'messages_conversations',
   daySets: 'text',
   keys: {

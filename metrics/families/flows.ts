@@ -64,7 +64,7 @@ const SQL = `
 
 export const flows = defineFamily({
   name: 'flows',
-  cost: 1,
+  cost: 4,
   source: 'flow_contexts',
   keys: {
     flows_started: { kind: 'event', label: 'Flows started', stats: 'flows_started' },

@@ -1,26 +1,26 @@
 // Templates by category, delivery, customer-service windows and per-message pricing
-// (METRICS.md §3a), in one statement over the whole scope:
-// - `sends`: the range's outbound messages grouped by org, UTC quarter hour (then local day),
+// (METRICS.md §3a):
+// - sends: the range's outbound messages grouped by org, UTC quarter hour (then local day),
 //   template row (none for a message that is not a template send) and outcome (a hash aggregate
-//   that parallel workers
-//   share, no sort), then joined with session_templates for the category — once per group, not
-//   per message;
-// - `stream`: per contact, the inbound messages from 24 hours before the range on and the range's
-//   delivered utility template sends, in time order with an instant's inbound messages first
-//   (then by id). The latest inbound before each row says whether a window was open: an inbound
-//   opens one when that latest one is at least 24 h old, a utility send is inside one when it is
-//   less than 24 h old. Only these rows are sorted, and only 24 hours of history are read.
+//   that parallel workers share, no sort), then joined with session_templates for the category —
+//   once per group, not per message;
+// - service windows: from the ordered pass over each contact's messages that the conversation
+//   chain reads too (families/conversation-windows.ts, metrics/conversation-windows.ts): an
+//   inbound message opens a window when the contact's latest one is at least 24 h old, a utility
+//   send is inside one when it is less than 24 h old; only 24 hours before the range are read.
 import { SCOPE_CTES, local, quarter } from '../../extract/windows.ts';
-import { defineFamily, query } from '../family.ts';
+import { defineFamily, query, type FamilyRow } from '../family.ts';
 import { MESSAGE_FAILED, SCOPED_MESSAGES_BY_ORG } from '../message-filters.sql.ts';
 import { billableMessages } from '../pricing.ts';
-
-const DELIVERED = `(NOT ${MESSAGE_FAILED} AND m.bsp_status IN ('delivered', 'read'))`;
+import { chainStream } from './conversation-windows.ts';
 
 const CATEGORY = `CASE upper(st.category) WHEN 'MARKETING' THEN 'marketing' WHEN 'UTILITY' THEN 'utility'
                     WHEN 'AUTHENTICATION' THEN 'authentication' ELSE 'other' END`;
 
 const CATEGORIES = ['marketing', 'utility', 'authentication', 'other'] as const;
+
+/** The columns of the sends query besides org_id and day. */
+const SEND_COLUMNS = [...CATEGORIES.map((c) => `templates_${c}`), ...CATEGORIES.map((c) => `delivered_${c}`), 'templates_failed', 'service_messages'];
 
 const SQL = `
   WITH ${SCOPE_CTES},
@@ -47,56 +47,18 @@ const SQL = `
            coalesce(sum(s.n) FILTER (WHERE s.template_id IS NULL AND s.outcome = 'delivered'), 0) AS service_messages
       FROM sends s LEFT JOIN session_templates st ON st.id = s.template_id AND st.organization_id = s.org_id
      GROUP BY 1, 2
-  ),
-  utility AS NOT MATERIALIZED (
-    SELECT st.organization_id, st.id FROM session_templates st JOIN o ON o.org_id = st.organization_id WHERE upper(st.category) = 'UTILITY'
-  ),
-  stream AS (
-    SELECT m.organization_id AS org_id, m.inserted_at, m.flow,
-           max(m.inserted_at) FILTER (WHERE m.flow = 'inbound') OVER (
-             PARTITION BY m.contact_id ORDER BY m.inserted_at, m.flow <> 'inbound', m.id
-             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS last_inbound
-      FROM messages m JOIN o ON o.org_id = m.organization_id
-     WHERE m.inserted_at >= CAST(:glo AS timestamp) - interval '24 hours' AND m.inserted_at < CAST(:ghi AS timestamp)
-       AND m.inserted_at >= o.lo - interval '24 hours' AND m.inserted_at < o.hi
-       AND m.contact_id NOT IN (SELECT id FROM sys)
-       AND (m.flow = 'inbound'
-            OR (m.flow = 'outbound' AND m.is_hsm IS TRUE AND ${DELIVERED} AND (m.organization_id, m.template_id) IN (SELECT organization_id, id FROM utility)))
-  ),
-  counted AS (
-    SELECT w.org_id, w.inserted_at, w.flow = 'outbound' AS in_window
-      FROM stream w
-     WHERE (w.flow = 'outbound' AND w.last_inbound > w.inserted_at - interval '24 hours')
-        OR (w.flow = 'inbound' AND (w.last_inbound IS NULL OR w.last_inbound <= w.inserted_at - interval '24 hours'))
-  ),
-  window_quarters AS (
-    -- only the rows that count are grouped (a day without any is 0 all the same), by UTC
-    -- quarter hour first like the sends
-    SELECT w.org_id, ${quarter('w.inserted_at')} AS q,
-           count(*) FILTER (WHERE w.in_window) AS utility_in_window,
-           count(*) FILTER (WHERE NOT w.in_window) AS service_windows
-      FROM counted w
-     GROUP BY 1, 2
-  ),
-  window_days AS (
-    SELECT w.org_id, ${local('w.q')}::date AS day,
-           sum(w.utility_in_window) AS utility_in_window, sum(w.service_windows) AS service_windows
-      FROM window_quarters w JOIN o ON o.org_id = w.org_id
-     WHERE w.q >= o.lo AND w.q < o.hi
-     GROUP BY 1, 2
   )
-  SELECT coalesce(s.org_id, w.org_id) AS org_id, to_char(coalesce(s.day, w.day), 'YYYY-MM-DD') AS day,
-         ${CATEGORIES.map((c) => `coalesce(s.templates_${c}, 0)::int AS templates_${c}`).join(', ')},
-         ${CATEGORIES.map((c) => `coalesce(s.delivered_${c}, 0)::int AS delivered_${c}`).join(', ')},
-         coalesce(s.templates_failed, 0)::int AS templates_failed,
-         coalesce(w.utility_in_window, 0)::int AS utility_in_window,
-         coalesce(s.service_messages, 0)::int AS service_messages,
-         coalesce(w.service_windows, 0)::int AS service_windows
-    FROM send_days s FULL JOIN window_days w ON w.org_id = s.org_id AND w.day = s.day`;
+  SELECT s.org_id, to_char(s.day, 'YYYY-MM-DD') AS day,
+         ${CATEGORIES.map((c) => `s.templates_${c}::int AS templates_${c}`).join(', ')},
+         ${CATEGORIES.map((c) => `s.delivered_${c}::int AS delivered_${c}`).join(', ')},
+         s.templates_failed::int AS templates_failed,
+         s.service_messages::int AS service_messages
+    FROM send_days s`;
 
 export const templates = defineFamily({
   name: 'templates',
-  cost: 12,
+  // after the other queries: once its sends are counted it waits for the shared stream
+  cost: 1,
   source: 'messages',
   keys: {
     templates_marketing: { kind: 'event', label: 'Marketing templates sent' },
@@ -114,5 +76,24 @@ export const templates = defineFamily({
     // Only days from 2025-07-01 have one: a month or range sums those (METRICS.md §6).
     billable_messages: { kind: 'event', label: 'Billable messages (estimated)', sumKnownDays: true, derive: (day, date) => billableMessages(day, date) },
   },
-  run: ({ glific, scope }) => query(glific, SQL, scope.bindings),
+  async run(ctx) {
+    const [sends, chains] = await Promise.all([query(ctx.glific, SQL, ctx.scope.bindings), chainStream(ctx)]);
+    // A day with windows but no send has no row of its own yet: 0 sends, its windows.
+    const rows = new Map<string, FamilyRow>(sends.rows.map((r) => [`${r.org_id}|${r.day}`, { ...r, utility_in_window: 0, service_windows: 0 }]));
+    for (const [orgId, chain] of chains) {
+      for (const [day, w] of chain.windows) {
+        const key = `${orgId}|${day}`;
+        let r = rows.get(key);
+        if (!r) {
+          r = { org_id: orgId, day, ...Object.fromEntries(SEND_COLUMNS.map((c) => [c, 0])), utility_in_window: 0, service_windows: 0 };
+          rows.set(key, r);
+        }
+        r.utility_in_window = w.utilityInWindow;
+        r.service_windows = w.opened;
+      }
+    }
+    // in the keys' declared order, as every family's result is
+    const columns = [...sends.columns.filter((c) => c !== 'service_messages'), 'utility_in_window', 'service_messages', 'service_windows'];
+    return { columns, rows: [...rows.values()] };
+  },
 });

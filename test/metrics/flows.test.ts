@@ -47,7 +47,7 @@ describe('the flows family', () => {
     const from = '2026-03-01';
     const to = '2026-03-15';
     const scope = await resolveWindows(k, [{ orgId, tz: ZONE, from, to }]);
-    const out = await flows.run({ glific: k, scope, chains: { load: async () => new Map(), checkpoints: async () => new Map() } });
+    const out = await flows.run({ glific: k, scope, chains: { load: async () => new Map(), checkpoints: async () => new Map() }, once: (_key, make) => make() });
     const got = new Map(out.rows.map((r) => [r.day as string, r]));
     const local = (col: string) => `(${col} AT TIME ZONE 'UTC' AT TIME ZONE '${ZONE}')::date`;
     for (const day of eachDate(from, to)) {

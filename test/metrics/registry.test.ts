@@ -232,7 +232,7 @@ describe("every family's query returns a column for each of its keys", () => {
     it(label, async () => {
       const scope = await resolveWindows(k, orgs().map((orgId) => ({ orgId, tz: 'Asia/Kolkata', from: '2026-03-01', to: '2026-03-02' })));
       for (const family of FAMILIES as readonly Family[]) {
-        const out = await family.run({ glific: k, scope, chains: { load: async () => new Map(), checkpoints: async () => new Map() } });
+        const out = await family.run({ glific: k, scope, chains: { load: async () => new Map(), checkpoints: async () => new Map() }, once: (_key, make) => make() });
         const keys = out.columns.filter((c) => !(ROW_COLUMNS as readonly string[]).includes(c));
         expect(keys, family.name).toEqual(columnKeys(family));
         if (label === 'with rows') expect(out.rows.length, family.name).toBeGreaterThan(0);
