@@ -20,6 +20,7 @@ import { insertRunningMany, lockOrgWrites, markDelivering, markFailed, markStore
 import { writeSiteDataFiles } from '../publish/exports.ts';
 import type { Log } from '../lib/log.ts';
 import { withRetry } from './retry.ts';
+import { collectGarbage } from '../lib/memory.ts';
 
 export type { JobKind, Trigger };
 
@@ -193,6 +194,9 @@ export async function runJob(req: RunRequest, deps: RunDeps, plan?: PlannedOrg[]
 /** Org transactions written at once. */
 export const STORE_CONCURRENCY = 2;
 
+/** Orgs whose reports a run without a site holds at once for their data files. */
+const DATA_BATCH = 5;
+
 // A late run is one started more than an hour after its fire time (a missed night, downtime).
 const LATE_AFTER_MS = 60 * 60 * 1000;
 
@@ -271,6 +275,10 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
     }
   }
 
+  // A range's pass over its messages leaves a heap of garbage: collected before the store phase
+  // adds its own, the process stays well below its peak (lib/memory.ts). A day's run has little.
+  if (planned.some((p) => p.from < p.to)) collectGarbage();
+
   // Each org in its own transaction, two at a time (most of a write is round trips); the
   // outcomes keep the planned order whatever order the writes end in.
   const storeLimit = pLimit(STORE_CONCURRENCY);
@@ -279,6 +287,9 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
       storeLimit(async (): Promise<GlificOrg | null> => {
         const c = results.get(p.org.id);
         if (!c) return null;
+        // Stored or failed, it is not needed again: a range's id sets and chain states can go
+        // before the reports are read (the peak memory of a range run was there).
+        results.delete(p.org.id);
         const o = outcomes.get(p.org.id)!;
         if (stopped()) {
           await fail(p.org, STOPPED);
@@ -315,17 +326,37 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   // The data files are always written; when the site is published they are part of it (the
   // publisher writes them into the new site), so they are not written twice.
   const publishing = req.site !== false && !!deps.publishSite;
-  const tRead = Date.now();
+  const digesting = req.email !== false && !!deps.sendDigests && req.job !== 'range';
   const reports: OrgReport[] = [];
-  for (const report of await readOrgReports(deps.store, succeeded.map((o) => o.id), deps.now)) {
-    // The rolling periods are pages of the site only.
-    reports.push({ ...report, rolling: publishing ? await rollingPeriods(deps.store, report, deps.now) : undefined, rateCard: deps.rateCard ?? null });
+  if (publishing || digesting) {
+    const tRead = Date.now();
+    for (const report of await readOrgReports(deps.store, succeeded.map((o) => o.id), deps.now)) {
+      // The rolling periods are pages of the site only.
+      reports.push({ ...report, rolling: publishing ? await rollingPeriods(deps.store, report, deps.now) : undefined, rateCard: deps.rateCard ?? null });
+    }
+    if (reports.length) deps.log('reports.read', { orgs: reports.length, ms: Date.now() - tRead });
   }
-  if (reports.length) deps.log('reports.read', { orgs: reports.length, ms: Date.now() - tRead });
-  if (!publishing) {
-    const tData = Date.now();
-    await writeSiteDataFiles(reports, deps.outputDir, { log: deps.log });
-    if (reports.length) deps.log('data.written', { orgs: reports.length, ms: Date.now() - tData });
+  if (!publishing && succeeded.length) {
+    // The data files alone need one org's report at a time: read a few orgs while the files of
+    // the few before are written, so that memory holds two batches, not every org's history.
+    const t0 = Date.now();
+    let readMs = 0;
+    const batches: GlificOrg[][] = [];
+    for (let i = 0; i < succeeded.length; i += DATA_BATCH) batches.push(succeeded.slice(i, i + DATA_BATCH));
+    const read = async (batch: GlificOrg[]) => {
+      const t = Date.now();
+      const r = digesting ? reports.filter((x) => batch.some((o) => o.id === x.org.id)) : await readOrgReports(deps.store, batch.map((o) => o.id), deps.now);
+      readMs += Date.now() - t;
+      return r;
+    };
+    let next: Promise<OrgReport[]> | null = read(batches[0]);
+    for (let i = 0; next; i++) {
+      const batch = await next;
+      next = i + 1 < batches.length ? read(batches[i + 1]) : null;
+      next?.catch(() => undefined); // thrown when awaited, after this batch's files
+      await writeSiteDataFiles(batch, deps.outputDir, { log: deps.log });
+    }
+    deps.log('data.written', { orgs: succeeded.length, ms: Date.now() - t0, readMs });
   }
   const periods = new Map<string, RunPeriod>(
     planned.map((p) => [p.org.shortcode, { from: p.from, to: p.to, lateSince: outcomes.get(p.org.id)?.late ? outcomes.get(p.org.id)?.dueAt : undefined }]),

@@ -51,7 +51,30 @@ export interface ChainOutcome {
   /** Customer-service windows per local day of the requested days (METRICS.md §3a), for every day with one. */
   windows: Map<string, ServiceWindows>;
   /** Per requested local day with any, the real contacts with an inbound message, in increasing order (active_contacts). */
-  active: Map<string, number[]>;
+  active: Map<string, IdList>;
+}
+
+/**
+ * Ids collected outside the JavaScript heap: a range run holds millions until it stores them, and
+ * as plain arrays they grew the heap (and the process) by a fifth.
+ */
+export class IdList {
+  private a = new Float64Array(64);
+  length = 0;
+
+  push(id: number): void {
+    if (this.length === this.a.length) {
+      const next = new Float64Array(this.a.length * 2);
+      next.set(this.a);
+      this.a = next;
+    }
+    this.a[this.length++] = id;
+  }
+
+  /** The ids in an array of exactly their number. */
+  take(): Float64Array {
+    return this.a.slice(0, this.length);
+  }
 }
 
 export interface ServiceWindows {
@@ -178,9 +201,12 @@ export function chainContact(
   openings: Map<string, number>,
   countFromUs = -Infinity,
   opened?: (us: number) => void,
+  /** Only the first `count` messages (the stream reuses one array for every contact). */
+  count = messages.length,
 ): number | undefined {
   let last = lastOpenUs;
-  for (const m of messages) {
+  for (let i = 0; i < count; i++) {
+    const m = messages[i];
     if (last === undefined || m.us >= last + DAY_US) {
       last = m.us;
       opened?.(m.us);
@@ -342,26 +368,50 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     return r !== undefined && (r === null || us >= r);
   };
 
-  /** The local day of a counted message: the first day of its org that ends after it (the stream ends with the last). */
+  /**
+   * The local day of a counted message: the first day of its org that ends after it (the stream
+   * ends with the last). A contact's messages come in time order, so the last answer, with the
+   * bounds of its day, nearly always is the next one too.
+   */
+  let lOrg = -1;
+  let lLo = 0;
+  let lHi = 0;
+  let lDay = '';
   const label = (org: number, us: number): string => {
+    if (org === lOrg && us >= lLo && us < lHi) return lDay;
     const list = ends.get(org)!;
-    return list[Math.min(firstEndAfter(list, us), list.length - 1)].day;
+    const i = Math.min(firstEndAfter(list, us), list.length - 1);
+    lOrg = org;
+    lDay = list[i].day;
+    lLo = i > 0 ? list[i - 1].endUs : -Infinity;
+    lHi = i === list.length - 1 ? Infinity : list[i].endUs;
+    return lDay;
   };
   const loUs = new Map(scope.windows.map((w) => [w.orgId, w.lo.getTime() * 1000]));
   /** The contact's latest inbound message so far (µs), for its service windows. */
   let lastInbound: number | undefined;
   /** The last day the contact was filed as active on (its messages come in time order). */
   let activeDay = '';
+  let wOrg = -1;
+  let wDay = '';
+  let wLast: ServiceWindows = { opened: 0, utilityInWindow: 0 };
   const windowDay = (org: number, us: number): ServiceWindows => {
-    const windows = out.get(org)!.windows;
     const day = label(org, us);
+    if (org === wOrg && day === wDay) return wLast;
+    const windows = out.get(org)!.windows;
     let w = windows.get(day);
     if (!w) windows.set(day, (w = { opened: 0, utilityInWindow: 0 }));
+    wOrg = org;
+    wDay = day;
+    wLast = w;
     return w;
   };
   let curOrg = -1;
   let curContact = -1;
-  let run: Array<{ us: number; day: string }> = [];
+  // One array of message objects for every contact, overwritten in place: millions fewer objects
+  // for the garbage collector in a range run.
+  const run: Array<{ us: number; day: string }> = [];
+  let runLength = 0;
   const opened: number[] = [];
   const onOpen = (us: number) => opened.push(us);
   const flush = () => {
@@ -370,9 +420,9 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     const seed = seededBefore(curOrg, curContact);
     opened.length = 0;
     if (seed !== undefined) opened.push(seed);
-    chainContact(seed, run, o.openings, o.plan.from.getTime() * 1000, onOpen);
+    chainContact(seed, run, o.openings, o.plan.from.getTime() * 1000, onOpen, runLength);
     checkpointContact(cps.get(curOrg)!.ends, curContact, opened);
-    run = [];
+    runLength = 0;
   };
   // COPY takes no parameters: knex inlines the bindings as escaped literals.
   const text = db.raw(sql, bindings).toQuery();
@@ -389,7 +439,14 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     const us = f[2];
     const kind = f[3];
     // Messages before the span only rebuild the state: their day is never counted.
-    if (kind & 1 && keep(org, contact, us)) run.push({ us, day: us >= fromUs.get(org)! ? label(org, us) : '' });
+    if (kind & 1 && keep(org, contact, us)) {
+      const day = us >= fromUs.get(org)! ? label(org, us) : '';
+      if (runLength < run.length) {
+        run[runLength].us = us;
+        run[runLength].day = day;
+      } else run.push({ us, day });
+      runLength++;
+    }
     // An inbound message opens a window when the contact wrote nothing in the 24 hours before
     // (an earlier one at the same instant counts as within them); a utility send is inside one
     // when the latest inbound message is less than 24 hours old. Only the range's days count.
@@ -399,9 +456,9 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
         const day = label(org, us);
         if (day !== activeDay) {
           const active = out.get(org)!.active;
-          const list = active.get(day);
-          if (list) list.push(contact);
-          else active.set(day, [contact]);
+          let list = active.get(day);
+          if (!list) active.set(day, (list = new IdList()));
+          list.push(contact);
           activeDay = day;
         }
       }

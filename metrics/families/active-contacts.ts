@@ -20,8 +20,7 @@ export const activeContacts = defineFamily({
     for (const [orgId, chain] of await chainStream(ctx)) {
       for (const [day, contacts] of chain.active) {
         rows.push({ org_id: orgId, day, active_contacts: contacts.length });
-        // an array of exactly its size: a range run holds millions of these ids until it stores them
-        idSets.push({ org_id: orgId, day, key: 'active_contacts', ids: Float64Array.from(contacts) });
+        idSets.push({ org_id: orgId, day, key: 'active_contacts', ids: contacts.take() });
       }
       chain.active.clear();
     }

@@ -1,0 +1,22 @@
+// A full garbage collection between the stages of a long run. V8 lets a process's heap grow far
+// past what it holds alive before it collects the old generation (its limit here is gigabytes):
+// after a range's ordered pass over millions of messages, the store phase then piled its own
+// garbage on the pass's and the process peaked 60-90 MB above what it needed. Collecting once
+// when a stage's garbage is known to be dead lowers the limit V8 grows the heap to next.
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+let collect: (() => void) | null | undefined;
+
+/** Collect now, if the engine lets us (otherwise nothing happens). */
+export function collectGarbage(): void {
+  if (collect === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      collect = vm.runInNewContext('gc') as () => void;
+    } catch {
+      collect = null;
+    }
+  }
+  collect?.();
+}
