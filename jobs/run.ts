@@ -206,14 +206,14 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   const stopped = () => !!deps.shouldStop?.();
   const clock = deps.clock ?? (() => new Date());
 
-  const isLate = (p: PlannedOrg) => !!p.dueAt && deps.now.getTime() - p.dueAt.getTime() > LATE_AFTER_MS;
+  const lates = planned.map((p) => !!p.dueAt && deps.now.getTime() - p.dueAt.getTime() > LATE_AFTER_MS);
   const runIds = await insertRunningMany(
     deps.store,
-    planned.map((p) => ({ job: req.job, trigger, orgId: p.org.id, shortcode: p.org.shortcode, from: p.from, to: p.to, startedAt: deps.now, dueAt: p.dueAt, late: isLate(p) })),
+    planned.map((p, i) => ({ job: req.job, trigger, orgId: p.org.id, shortcode: p.org.shortcode, from: p.from, to: p.to, startedAt: deps.now, dueAt: p.dueAt, late: lates[i] })),
   );
   for (const [i, p] of planned.entries()) {
     if (p.org.timezoneIsFallback) deps.log('timezone.fallback', { org: p.org.shortcode, zone: p.org.timezone, why: 'organizations.timezone is NULL' });
-    const late = isLate(p);
+    const late = lates[i];
     const o: OrgOutcome = { shortcode: p.org.shortcode, from: p.from, to: p.to, status: 'failed', runId: runIds[i] };
     if (p.dueAt) {
       o.dueAt = p.dueAt.toISOString();
@@ -336,19 +336,18 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
     }
     if (reports.length) deps.log('reports.read', { orgs: reports.length, ms: Date.now() - tRead });
   }
-  if (!publishing && succeeded.length) {
+  if (!publishing && reports.length) {
+    // Read for the digests already: their data files from the same reports.
+    const t0 = Date.now();
+    await writeSiteDataFiles(reports, deps.outputDir, { log: deps.log });
+    deps.log('data.written', { orgs: reports.length, ms: Date.now() - t0 });
+  } else if (!publishing && succeeded.length) {
     // The data files alone need one org's report at a time: read a few orgs while the files of
     // the few before are written, so that memory holds two batches, not every org's history.
     const t0 = Date.now();
-    let readMs = 0;
     const batches: GlificOrg[][] = [];
     for (let i = 0; i < succeeded.length; i += DATA_BATCH) batches.push(succeeded.slice(i, i + DATA_BATCH));
-    const read = async (batch: GlificOrg[]) => {
-      const t = Date.now();
-      const r = digesting ? reports.filter((x) => batch.some((o) => o.id === x.org.id)) : await readOrgReports(deps.store, batch.map((o) => o.id), deps.now);
-      readMs += Date.now() - t;
-      return r;
-    };
+    const read = (batch: GlificOrg[]) => readOrgReports(deps.store, batch.map((o) => o.id), deps.now);
     let next: Promise<OrgReport[]> | null = read(batches[0]);
     for (let i = 0; next; i++) {
       const batch = await next;
@@ -356,7 +355,7 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
       next?.catch(() => undefined); // thrown when awaited, after this batch's files
       await writeSiteDataFiles(batch, deps.outputDir, { log: deps.log });
     }
-    deps.log('data.written', { orgs: succeeded.length, ms: Date.now() - t0, readMs });
+    deps.log('data.written', { orgs: succeeded.length, ms: Date.now() - t0 });
   }
   const periods = new Map<string, RunPeriod>(
     planned.map((p) => [p.org.shortcode, { from: p.from, to: p.to, lateSince: outcomes.get(p.org.id)?.late ? outcomes.get(p.org.id)?.dueAt : undefined }]),

@@ -136,9 +136,9 @@ export function zonedInstant(day: string, hour: number, minute: number, zone: st
   return new Date(valid.length ? Math.min(...valid) : asUtc - before);
 }
 
-/** Is this a zone name Node (and so the schedule) understands? PostgreSQL's list is checked apart. */
 const ianaZones = new Map<string, boolean>();
 
+/** Is this a zone name Node (and so the schedule) understands? PostgreSQL's list is checked apart. */
 export function isIanaZone(zone: string): boolean {
   // Each org's zone is asked several times per run, and a formatter costs a millisecond.
   let ok = ianaZones.get(zone);

@@ -60,18 +60,6 @@ export class SortedSeed {
     return this.contacts.length;
   }
 
-  /** The opening of one contact (binary search), for callers outside the ordered walk. */
-  get(contact: number): number | undefined {
-    let lo = 0;
-    let hi = this.contacts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.contacts[mid] < contact) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < this.contacts.length && this.contacts[lo] === contact ? this.opened[lo] : undefined;
-  }
-
   toMap(): Map<number, number> {
     const out = new Map<number, number>();
     for (let i = 0; i < this.contacts.length; i++) out.set(this.contacts[i], this.opened[i]);

@@ -42,9 +42,9 @@ describe('chain state bytes', () => {
     const seed = decodeChainSeed(w.bytes(), at);
     expect([...seed.contacts]).toEqual([3, 200, 70_000, 2 ** 45]);
     expect([...seed.opened]).toEqual([at - 3, at - 200, at - 70_000, at - 2 ** 45]);
-    expect(seed.get(70_000)).toBe(at - 70_000);
-    expect(seed.get(4)).toBeUndefined();
-    expect(seed.get(2 ** 46)).toBeUndefined();
+    expect(seed.toMap().get(70_000)).toBe(at - 70_000);
+    expect(seed.toMap().get(4)).toBeUndefined();
+    expect(seed.toMap().get(2 ** 46)).toBeUndefined();
     const bytes = w.bytes();
     expect(() => decodeChainSeed(bytes.subarray(0, bytes.length - 1), at)).toThrow(/truncated/);
     expect(decodeChainSeed(new Uint8Array(0), at).size).toBe(0);

@@ -2,12 +2,13 @@
 // The chain is computed in Node from one ordered COPY stream (metrics/conversation-windows.ts);
 // its end state per org goes to the store so the next run can continue it, and its state at the
 // end of every computed day too, so a rerun of any later day can start there. The same stream
-// gives the templates family its customer-service windows (chainStream, made once per request).
+// gives the templates family its customer-service windows and the active_contacts family its
+// contacts (chainStream, made once per request).
 import { addDays } from '../../lib/calendar.ts';
 import { computeChains, continuesStored, planChain, type ChainOutcome } from '../conversation-windows.ts';
 import { defineFamily, type FamilyContext, type FamilyRow, type OrgState } from '../family.ts';
 
-/** The ordered pass over the request's messages per contact: chains and service windows per org. */
+/** The ordered pass over the request's messages per contact: chains, service windows and active contacts per org. */
 export function chainStream({ glific, scope, chains, once }: FamilyContext): Promise<Map<number, ChainOutcome>> {
   return once('chain-stream', async () => {
     const stored = await chains.load(scope.windows.map((w) => w.orgId));
