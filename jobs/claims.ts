@@ -15,6 +15,12 @@ export function waitingClaims(locks: RunLocks, log?: Log): RunClaims {
   const taken: RunKey[] = [];
   return {
     async acquire(plan, job) {
+      // Nobody else running any of them (the usual case): all in one round trip.
+      const all = plan.map((p) => runKey(p, job));
+      if (await locks.tryTakeAll(all)) {
+        taken.push(...all);
+        return plan;
+      }
       for (const p of [...plan].sort((a, b) => a.org.id - b.org.id)) {
         const k = runKey(p, job);
         if (!(await locks.tryTake(k))) {
@@ -26,7 +32,7 @@ export function waitingClaims(locks: RunLocks, log?: Log): RunClaims {
       return plan;
     },
     async release() {
-      for (const k of taken.splice(0)) await locks.release(k);
+      await locks.releaseAll(taken.splice(0));
     },
   };
 }

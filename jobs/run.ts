@@ -374,6 +374,7 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
   // Each stored org ends on its own outcome: a failed site fails them all (catch-up redoes them);
   // digests count per org, so one org's refused address never touches another org's run.
   const finished = clock();
+  const succeededIds: number[] = [];
   for (const org of succeeded) {
     const o = outcomes.get(org.id)!;
     const mine = digests?.orgs?.get(org.id);
@@ -395,10 +396,11 @@ async function runClaimed(req: RunRequest, deps: RunDeps, planned: PlannedOrg[],
     }
     o.status = state;
     if (error) o.error = error.slice(0, 2000);
-    if (state === 'succeeded') await markSucceeded(deps.store, [o.runId!], finished);
+    if (state === 'succeeded') succeededIds.push(o.runId!);
     else if (state === 'delivering') await markDelivering(deps.store, [o.runId!], o.error!);
     else await markFailed(deps.store, [o.runId!], o.error!, finished);
   }
+  await markSucceeded(deps.store, succeededIds, finished);
   summary.finishedAt = finished.toISOString();
   summary.exitCode = summary.orgs.every((o) => o.status === 'succeeded') ? 0 : 1;
   return summary;

@@ -27,7 +27,7 @@ export class ChainStateWriter {
 
   /** Done writing: keep only the bytes written (a growing buffer is up to twice their size). */
   seal(): void {
-    this.buf = Buffer.from(this.buf.subarray(0, this.len));
+    if (this.buf.length !== this.len) this.buf = Buffer.from(this.buf.subarray(0, this.len));
   }
 
   private varint(n: number): void {

@@ -12,10 +12,11 @@
 // store holds the chain's state at the end of the day before the range (a checkpoint, kept for
 // every computed day), which the run continues like the nightly one: a rerun reads one day.
 //
-// The same ordered pass carries each contact's inbound messages from 24 hours before the range
-// and its delivered utility template sends, for the customer-service windows of the templates
-// family (METRICS.md §3a) and the active contacts of each day: one sorted read of the contacts'
-// messages instead of three passes.
+// The same ordered pass carries each contact's inbound messages and its delivered utility template
+// sends, for the customer-service windows of the templates family (METRICS.md §3a) and the active
+// contacts of each day: one sorted read of the contacts' messages instead of three passes. A window
+// depends on the contact's latest inbound message in the 24 hours before: checkpoints keep it too,
+// so a run starting from one reads its own days only; any other run reads the 24 hours before.
 import type { Db } from '../db/connect.ts';
 import { copyIntegerRows } from '../extract/copy.ts';
 import { SCOPE_CTES, utcText, type Scope } from '../extract/windows.ts';
@@ -32,6 +33,11 @@ export interface ChainPlan {
   to: Date;
   /** Latest opening per contact at `from` (empty when the chain is replayed). */
   seed: SortedSeed;
+  /**
+   * Latest inbound message per contact at `from`, where less than 24 hours old; null when not
+   * known, and then the 24 hours before the range are read.
+   */
+  inbound: SortedSeed | null;
   /** No stored state to continue: each contact is replayed from its last 24-hour gap before `from`. */
   restart: boolean;
   /** The stored chain reaches past `to`: its stored state stays as it is. */
@@ -48,6 +54,8 @@ export interface ChainOutcome {
    * rerun of the next day starts.
    */
   checkpoints: Map<string, ChainStateWriter>;
+  /** At the same day ends, each contact's latest inbound message, where less than 24 hours old. */
+  inboundCheckpoints: Map<string, ChainStateWriter>;
   /** Customer-service windows per local day of the requested days (METRICS.md §3a), for every day with one. */
   windows: Map<string, ServiceWindows>;
   /** Per requested local day with any, the real contacts with an inbound message, in increasing order (active_contacts). */
@@ -56,24 +64,34 @@ export interface ChainOutcome {
 
 /**
  * Ids collected outside the JavaScript heap: a range run holds millions until it stores them, and
- * as plain arrays they grew the heap (and the process) by a fifth.
+ * as plain arrays they grew the heap (and the process) by a fifth. Four bytes an id while they fit
+ * (every id a bitmap can hold), eight from the first that does not.
  */
 export class IdList {
-  private a = new Float64Array(64);
+  private a: Uint32Array | Float64Array = new Uint32Array(64);
   length = 0;
 
   push(id: number): void {
-    if (this.length === this.a.length) {
-      const next = new Float64Array(this.a.length * 2);
-      next.set(this.a);
-      this.a = next;
-    }
+    if (this.length === this.a.length || (this.a instanceof Uint32Array && !(id >= 0 && id <= 0xffff_ffff && Number.isInteger(id)))) this.grow(id);
     this.a[this.length++] = id;
   }
 
+  private grow(id: number): void {
+    const wide = this.a instanceof Float64Array || !(id >= 0 && id <= 0xffff_ffff && Number.isInteger(id));
+    const size = this.length === this.a.length ? this.a.length * 2 : this.a.length;
+    const next = wide ? new Float64Array(size) : new Uint32Array(size);
+    next.set(this.a);
+    this.a = next;
+  }
+
+  /** Done pushing: keep only the ids pushed (a growing array is up to twice their number). */
+  seal(): void {
+    if (this.a.length !== this.length) this.a = this.a.slice(0, this.length);
+  }
+
   /** The ids in an array of exactly their number. */
-  take(): Float64Array {
-    return this.a.slice(0, this.length);
+  take(): Uint32Array | Float64Array {
+    return this.a.length === this.length ? this.a : this.a.slice(0, this.length);
   }
 }
 
@@ -88,12 +106,15 @@ export interface ServiceWindows {
 export interface ChainSeed {
   chainedUntil: Date;
   seed: SortedSeed;
+  /** Each contact's latest inbound message there, where less than 24 hours old (null: not kept). */
+  inbound: SortedSeed | null;
 }
 
 /** Where the stored chain ends, and its state there unless that was lost (then it is replayed). */
 export interface StoredChain {
   chainedUntil: Date;
   seed: SortedSeed | null;
+  inbound: SortedSeed | null;
 }
 
 /** The stored chain, with its state, ends at or before `lo`: a run from `lo` continues it. */
@@ -107,13 +128,13 @@ export function continuesStored(stored: StoredChain | null | undefined, lo: Date
  */
 export function planChain(orgId: number, lo: Date, hi: Date, stored: StoredChain | null, checkpoint: ChainSeed | null = null): ChainPlan {
   if (continuesStored(stored, lo)) {
-    return { orgId, from: stored.chainedUntil, to: hi, seed: stored.seed, restart: false, keepState: false };
+    return { orgId, from: stored.chainedUntil, to: hi, seed: stored.seed, inbound: stored.inbound, restart: false, keepState: false };
   }
   const keepState = !!stored && stored.chainedUntil.getTime() > hi.getTime();
   if (checkpoint && checkpoint.chainedUntil.getTime() === lo.getTime()) {
-    return { orgId, from: lo, to: hi, seed: checkpoint.seed, restart: false, keepState };
+    return { orgId, from: lo, to: hi, seed: checkpoint.seed, inbound: checkpoint.inbound, restart: false, keepState };
   }
-  return { orgId, from: lo, to: hi, seed: new SortedSeed(), restart: true, keepState };
+  return { orgId, from: lo, to: hi, seed: new SortedSeed(), inbound: null, restart: true, keepState };
 }
 
 /** Lookbacks tried, in days, for contacts whose last gap is not found yet; then their whole history. */
@@ -270,6 +291,26 @@ function checkpointContact(ends: Array<{ endUs: number; state: ChainStateWriter 
 }
 
 /**
+ * Files one contact's inbound messages (µs, in order) into the day ends where each is the latest
+ * before the end and less than 24 hours old: the ends b with t < b <= the next one's time.
+ */
+function checkpointInbound(ends: Array<{ endUs: number; inbound: ChainStateWriter }>, contact: number, times: number[]): void {
+  if (!times.length) return;
+  let j = firstEndAfter(ends, times[0]);
+  for (let i = 0; i < times.length && j < ends.length; i++) {
+    const t = times[i];
+    const next = i + 1 < times.length ? times[i + 1] : Infinity;
+    for (; j < ends.length && ends[j].endUs <= next; j++) {
+      if (ends[j].endUs - t >= DAY_US) {
+        j = firstEndAfter(ends, next);
+        break;
+      }
+      ends[j].inbound.push(contact, t);
+    }
+  }
+}
+
+/**
  * Stream every planned org's chain messages in one ordered query; memory holds one contact's
  * run at a time, not the range. Rows come through COPY: the chain reads every outbound message of
  * the range, and COPY's text lines, parsed as bytes, are several times cheaper to read than row objects.
@@ -279,17 +320,19 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   if (plans.length === 0) return out;
   const ends = await dayEnds(db, scope, plans);
   const windowFrom = new Map(scope.windows.map((w) => [w.orgId, w.from]));
-  /** Per org, the requested day ends with their checkpoint, and how far its seed has been walked. */
-  const cps = new Map<number, { ends: Array<{ endUs: number; state: ChainStateWriter }>; seed: SortedSeed; next: number }>();
+  /** Per org, the requested day ends with their checkpoints, and how far its seeds have been walked. */
+  const cps = new Map<number, { ends: Array<{ endUs: number; state: ChainStateWriter; inbound: ChainStateWriter }>; seed: SortedSeed; next: number; inSeed: SortedSeed; inNext: number }>();
   for (const p of plans) {
-    const o: ChainOutcome = { plan: p, openings: new Map(), checkpoints: new Map(), windows: new Map(), active: new Map() };
+    const o: ChainOutcome = { plan: p, openings: new Map(), checkpoints: new Map(), inboundCheckpoints: new Map(), windows: new Map(), active: new Map() };
     out.set(p.orgId, o);
     const list = (ends.get(p.orgId) ?? []).filter((e) => e.day >= windowFrom.get(p.orgId)!).map((e) => {
       const state = new ChainStateWriter(e.endUs);
+      const inbound = new ChainStateWriter(e.endUs);
       o.checkpoints.set(e.day, state);
-      return { endUs: e.endUs, state };
+      o.inboundCheckpoints.set(e.day, inbound);
+      return { endUs: e.endUs, state, inbound };
     });
-    cps.set(p.orgId, { ends: list, seed: p.seed, next: 0 });
+    cps.set(p.orgId, { ends: list, seed: p.seed, next: 0, inSeed: p.inbound ?? new SortedSeed(), inNext: 0 });
   }
   /**
    * Seeded contacts before `upTo` (exclusive) that the stream did not bring: their seed is their
@@ -300,6 +343,13 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     const { contacts, opened } = c.seed;
     for (; c.next < contacts.length && contacts[c.next] < upTo; c.next++) checkpointContact(c.ends, contacts[c.next], [opened[c.next]]);
     return c.next < contacts.length && contacts[c.next] === upTo ? opened[c.next++] : undefined;
+  };
+  /** The same for the seeded latest inbound messages. */
+  const seededInboundBefore = (org: number, upTo: number): number | undefined => {
+    const c = cps.get(org)!;
+    const { contacts, opened } = c.inSeed;
+    for (; c.inNext < contacts.length && contacts[c.inNext] < upTo; c.inNext++) checkpointInbound(c.ends, contacts[c.inNext], [opened[c.inNext]]);
+    return c.inNext < contacts.length && contacts[c.inNext] === upTo ? opened[c.inNext++] : undefined;
   };
   const restarts = await findRestarts(db, scope, plans);
   // Replayed contacts whose chain starts within the last days before the span are read with the
@@ -326,15 +376,16 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   const sql = `
     WITH ${SCOPE_CTES},
     ch AS NOT MATERIALIZED (
-      SELECT * FROM unnest(CAST(:c_orgs AS bigint[]), CAST(:c_froms AS timestamp[]), CAST(:c_tos AS timestamp[])) AS c(org_id, c_from, c_to)
+      SELECT * FROM unnest(CAST(:c_orgs AS bigint[]), CAST(:c_froms AS timestamp[]), CAST(:c_tos AS timestamp[]), CAST(:c_ifroms AS timestamp[])) AS c(org_id, c_from, c_to, i_from)
     ),
     far AS MATERIALIZED (
       SELECT * FROM unnest(CAST(:r_orgs AS bigint[]), CAST(:r_contacts AS bigint[]), CAST(:r_froms AS timestamp[])) AS r(org_id, contact_id, r_from)
     ),
     chained AS (
       -- every counted message of the planned spans, and of the days just before them (kept only
-      -- from each replayed contact's restart on, below), and the inbound messages from 24 hours
-      -- before each org's range; a row is one or the other, so its kind is told by its flow
+      -- from each replayed contact's restart on, below), and the inbound messages from where the
+      -- org's stored latest ones end (or 24 hours before its range); a row is one or the other,
+      -- so its kind is told by its flow
       SELECT ${columns}, m.flow <> 'inbound' AS later,
              CASE WHEN m.flow = 'inbound' THEN 2 WHEN m.inserted_at >= o.lo AND ${UTILITY_SEND} THEN 5 ELSE 1 END AS kind
         FROM messages m JOIN o ON o.org_id = m.organization_id JOIN ch ON ch.org_id = m.organization_id
@@ -342,19 +393,27 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
          AND m.inserted_at >= LEAST(CAST(:c_lo AS timestamp), CAST(:w_lo AS timestamp)) AND m.inserted_at < CAST(:c_hi AS timestamp)
          AND m.inserted_at < ch.c_to
          AND ((${counted} AND m.inserted_at >= LEAST(ch.c_from, CAST(:c_lo AS timestamp)))
-              OR (m.flow = 'inbound' AND m.inserted_at >= o.lo - interval '24 hours'))
+              OR (m.flow = 'inbound' AND m.inserted_at >= ch.i_from))
       ${farPart}
     )
     SELECT organization_id, contact_id, (extract(epoch FROM inserted_at) * 1000000)::bigint, kind
       FROM chained
      ORDER BY organization_id, contact_id, inserted_at, later, id`;
+  const loOf = new Map(scope.windows.map((w) => [w.orgId, w.lo.getTime()]));
+  // With the latest inbound messages stored at the span's start, from there (or 24 hours before
+  // the range, when the span starts earlier still); without, from 24 hours before the range.
+  const inboundFrom = plans.map((p) => {
+    const dayBefore = loOf.get(p.orgId)! - 86_400_000;
+    return p.inbound ? Math.max(p.from.getTime(), dayBefore) : dayBefore;
+  });
   const bindings: Record<string, unknown> = {
     ...scope.bindings,
     c_orgs: plans.map((p) => p.orgId),
+    c_ifroms: inboundFrom.map((ms) => utcText(new Date(ms))),
     c_froms: plans.map((p) => utcText(p.from)),
     c_tos: plans.map((p) => utcText(p.to)),
     c_lo: utcText(new Date(nearLo)),
-    w_lo: utcText(new Date(Math.min(...scope.windows.map((w) => w.lo.getTime())) - 86_400_000)),
+    w_lo: utcText(new Date(Math.min(...inboundFrom))),
     c_hi: utcText(upper),
     r_orgs: far.map((r) => r.org),
     r_contacts: far.map((r) => r.contact),
@@ -390,6 +449,8 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   const loUs = new Map(scope.windows.map((w) => [w.orgId, w.lo.getTime() * 1000]));
   /** The contact's latest inbound message so far (µs), for its service windows. */
   let lastInbound: number | undefined;
+  /** Its inbound messages, the seeded one first, for the checkpoints. */
+  const inbounds: number[] = [];
   /** The last day the contact was filed as active on (its messages come in time order). */
   let activeDay = '';
   let wOrg = -1;
@@ -406,6 +467,21 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     wLast = w;
     return w;
   };
+  /**
+   * An org the stream has passed (it comes in org order): its seeded contacts left are filed, and
+   * its checkpoints and active contacts shrink to their size while the stream goes on, rather than
+   * all at its end (a range run's peak memory was there).
+   */
+  const finished = new Set<number>();
+  const finishOrg = (org: number) => {
+    if (finished.has(org)) return;
+    finished.add(org);
+    seededBefore(org, Infinity);
+    seededInboundBefore(org, Infinity);
+    const o = out.get(org)!;
+    for (const states of [o.checkpoints, o.inboundCheckpoints]) for (const state of states.values()) state.seal();
+    for (const list of o.active.values()) list.seal();
+  };
   let curOrg = -1;
   let curContact = -1;
   // One array of message objects for every contact, overwritten in place: millions fewer objects
@@ -421,7 +497,9 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     opened.length = 0;
     if (seed !== undefined) opened.push(seed);
     chainContact(seed, run, o.openings, o.plan.from.getTime() * 1000, onOpen, runLength);
-    checkpointContact(cps.get(curOrg)!.ends, curContact, opened);
+    const c = cps.get(curOrg)!;
+    checkpointContact(c.ends, curContact, opened);
+    checkpointInbound(c.ends, curContact, inbounds);
     runLength = 0;
   };
   // COPY takes no parameters: knex inlines the bindings as escaped literals.
@@ -431,9 +509,12 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
     const contact = f[1];
     if (org !== curOrg || contact !== curContact) {
       flush();
+      if (org !== curOrg && curOrg >= 0) finishOrg(curOrg);
       curOrg = org;
       curContact = contact;
-      lastInbound = undefined;
+      lastInbound = seededInboundBefore(org, contact);
+      inbounds.length = 0;
+      if (lastInbound !== undefined) inbounds.push(lastInbound);
       activeDay = '';
     }
     const us = f[2];
@@ -463,11 +544,11 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
         }
       }
       lastInbound = us;
+      inbounds.push(us);
     }
     if (kind & 4 && lastInbound !== undefined && us - lastInbound < DAY_US) windowDay(org, us).utilityInWindow++;
   });
   flush();
-  for (const org of out.keys()) seededBefore(org, Infinity);
-  for (const o of out.values()) for (const state of o.checkpoints.values()) state.seal();
+  for (const org of out.keys()) finishOrg(org);
   return out;
 }

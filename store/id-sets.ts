@@ -18,12 +18,13 @@ export type SetKey = (typeof SET_KEYS)[number];
 export async function writeDaySets(trx: Knex.Transaction, c: OrgComputation, runId: number, now: Date): Promise<void> {
   const orgId = c.window.orgId;
   const byDay = new Map(c.tables.idSets.map((s) => [`${s.key}|${s.day}`, s.ids]));
+  // Every key's days in one DELETE and one INSERT: most of a day's write is round trips.
+  const replaced: Array<{ key: SetKey; day: string }> = [];
+  const rows: unknown[][] = [];
   for (const key of SET_KEYS) {
-    const days = c.days.filter((d) => countable(SOURCE_OF[key], d.day, c.countableFrom) && d.values[key] !== undefined);
-    if (!days.length) continue;
-    await trx.raw(`DELETE FROM id_sets WHERE org_id = ? AND metric = ? AND day = ANY(?::date[])`, [orgId, key, days.map((d) => d.day)]);
-    const rows: unknown[][] = [];
-    for (const d of days) {
+    for (const d of c.days) {
+      if (!countable(SOURCE_OF[key], d.day, c.countableFrom) || d.values[key] === undefined) continue;
+      replaced.push({ key, day: d.day });
       const ids = byDay.get(`${key}|${d.day}`) ?? [];
       let ints: Uint8Array | null = null;
       let texts: string[] | null = null;
@@ -35,11 +36,17 @@ export async function writeDaySets(trx: Knex.Transaction, c: OrgComputation, run
       }
       rows.push([orgId, d.day, key, ints ? Buffer.from(ints) : null, texts, ids.length, runId, now]);
     }
-    await insertRows(trx, (values) => `INSERT INTO id_sets (org_id, day, metric, ints, texts, size, run_id, computed_at) VALUES ${values}`, rows, {
-      row: '(?, ?, ?, ?, ?::text[], ?, ?, ?)',
-      chunk: 200,
-    });
   }
+  if (!replaced.length) return;
+  await trx.raw(`DELETE FROM id_sets WHERE org_id = ? AND (metric, day) IN (SELECT * FROM unnest(?::text[], ?::date[]))`, [
+    orgId,
+    replaced.map((r) => r.key),
+    replaced.map((r) => r.day),
+  ]);
+  await insertRows(trx, (values) => `INSERT INTO id_sets (org_id, day, metric, ints, texts, size, run_id, computed_at) VALUES ${values}`, rows, {
+    row: '(?, ?, ?, ?, ?::text[], ?, ?, ?)',
+    chunk: 200,
+  });
 }
 
 /** One day's stored set: a bitmap of integer ids or the text ids. */
@@ -70,9 +77,14 @@ export async function distinctOfDays(sets: ReadonlyArray<DaySet | undefined>): P
  */
 export async function distinctOverRange(db: Knex | Knex.Transaction, orgId: number, from: string, to: string): Promise<Record<SetKey, number | null>> {
   const days = eachDate(from, to);
+  // Both keys' sets in one read.
+  const { rows } = await db.raw<{ rows: Array<{ metric: SetKey; day: string; ints: Buffer | null; texts: string[] | null }> }>(
+    `SELECT metric, day::text AS day, ints, texts FROM id_sets WHERE org_id = ? AND metric = ANY(?::text[]) AND day BETWEEN ? AND ?`,
+    [orgId, [...SET_KEYS], from, to],
+  );
   const out = {} as Record<SetKey, number | null>;
   for (const key of SET_KEYS) {
-    const sets = await readDaySets(db, orgId, key, from, to);
+    const sets = new Map(rows.filter((r) => r.metric === key).map((r) => [r.day, { ints: r.ints ? new Uint8Array(r.ints) : null, texts: r.texts }]));
     out[key] = await distinctOfDays(days.map((d) => sets.get(d)));
   }
   return out;

@@ -159,6 +159,23 @@ export class RunLocks {
     return !!r.rows[0].ok;
   }
 
+  /**
+   * Try several locks in one round trip: all taken (true), or none kept (false; the ones this
+   * call got are given back, so that the caller can fall back to taking them in order).
+   */
+  async tryTakeAll(keys: RunKey[]): Promise<boolean> {
+    const texts = keys.map(runKeyText).filter((t) => !this.held.has(t));
+    if (!texts.length) return true;
+    const r = await this.query(`SELECT k, pg_try_advisory_lock(hashtextextended(k, 0)) AS ok FROM unnest($1::text[]) AS k`, [texts]);
+    const got = r.rows.filter((x) => x.ok).map((x) => x.k as string);
+    if (got.length === texts.length) {
+      for (const t of got) this.held.add(t);
+      return true;
+    }
+    if (got.length) await this.query(`SELECT pg_advisory_unlock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k`, [got]);
+    return false;
+  }
+
   /** Wait until the lock is free (another process running the same period finishes). */
   async take(k: RunKey): Promise<void> {
     const text = runKeyText(k);
@@ -172,6 +189,16 @@ export class RunLocks {
     // Not held (any more): a lost connection took the lock with it.
     if (!this.held.delete(text)) return;
     await this.query(`SELECT pg_advisory_unlock(${KEY})`, [text]).catch((err) => {
+      if (!isConnectionError(err)) throw err;
+    });
+  }
+
+  /** Give back several locks in one round trip. */
+  async releaseAll(keys: RunKey[]): Promise<void> {
+    // Not held (any more): a lost connection took the lock with it.
+    const texts = keys.map(runKeyText).filter((t) => this.held.delete(t));
+    if (!texts.length) return;
+    await this.query(`SELECT pg_advisory_unlock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k`, [texts]).catch((err) => {
       if (!isConnectionError(err)) throw err;
     });
   }

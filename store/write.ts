@@ -80,16 +80,15 @@ export async function writeOrgComputation(trx: Knex.Transaction, c: OrgComputati
     // runs included, when every day has one; otherwise what the run could count from Glific.
     const fromSets = await distinctOverRange(trx, orgId, p.spec.from, p.spec.to);
     for (const key of SET_KEYS) if (fromSets[key] !== null) (p.values as Record<string, number>)[key] = fromSets[key]!;
-    for (const [metric, value] of Object.entries(p.values)) {
-      await trx.raw(
-        `INSERT INTO period_values (org_id, kind, period_from, period_to, metric, value, source, computed_at, run_id, definition_version)
-         VALUES (?, ?, ?, ?, ?, ?, 'raw', ?, ?, ?)
+    await insertRows(
+      trx,
+      (values) => `INSERT INTO period_values (org_id, kind, period_from, period_to, metric, value, source, computed_at, run_id, definition_version)
+         VALUES ${values}
          ON CONFLICT (org_id, kind, period_from, period_to, metric) DO UPDATE
            SET value = EXCLUDED.value, source = EXCLUDED.source, computed_at = EXCLUDED.computed_at,
                run_id = EXCLUDED.run_id, definition_version = EXCLUDED.definition_version`,
-        [orgId, p.spec.kind, p.spec.from, p.spec.to, metric, value, opts.now, opts.runId, DEFINITION_VERSION],
-      );
-    }
+      Object.entries(p.values).map(([metric, value]) => [orgId, p.spec.kind, p.spec.from, p.spec.to, metric, value, 'raw', opts.now, opts.runId, DEFINITION_VERSION]),
+    );
   }
 
   if (c.chain) await writeChain(trx, c, opts);
@@ -114,18 +113,37 @@ async function writeErrorCodes(trx: Knex.Transaction, c: OrgComputation, opts: W
 
 /**
  * Store the chain's state at the end of each counted day, and where it now ends (its state there
- * is the last day's). A full recomputation may also change conversation_windows of days outside
- * the requested range that were computed before: those are corrected too.
+ * is the last day's). A chain continued from before the requested days (a night was skipped)
+ * also counts the days between again: those computed before are corrected too.
  */
 async function writeChain(trx: Knex.Transaction, c: OrgComputation, opts: WriteOptions): Promise<void> {
   const orgId = c.window.orgId;
   const chain = c.chain!;
   // Only days whose messages could be counted: the state of a purged day would be missing openings.
-  const counted = new Map([...chain.checkpoints].filter(([day]) => countable(SOURCE_OF.conversation_windows, day, c.countableFrom)));
+  // The latest inbound messages only where the 24 hours before the day were held too.
+  const inboundKnown = (day: string) => c.countableFrom.inbound_24h == null || day >= c.countableFrom.inbound_24h;
+  const counted = new Map(
+    [...chain.checkpoints]
+      .filter(([day]) => countable(SOURCE_OF.conversation_windows, day, c.countableFrom))
+      .map(([day, state]) => [day, { state, inbound: inboundKnown(day) ? (chain.inboundCheckpoints.get(day) ?? null) : null }]),
+  );
   await writeCheckpoints(trx, orgId, counted, opts.runId, opts.now);
   // A replay of days before where the stored chain ends leaves the stored chain as it is.
   if (chain.plan.keepState) return;
   const requested = new Set(c.days.map((d) => d.day));
+  // Only a chain continued from before the requested days (a skipped night) counted other days.
+  if (chain.plan.from.getTime() < c.window.lo.getTime()) await correctOtherDays(trx, c, requested, opts);
+  await trx.raw(
+    `INSERT INTO conversation_chains (org_id, chained_until, updated_at, run_id) VALUES (?, ?, ?, ?)
+     ON CONFLICT (org_id) DO UPDATE SET chained_until = EXCLUDED.chained_until, updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id`,
+    [orgId, chain.plan.to, opts.now, opts.runId],
+  );
+}
+
+/** The openings of computed days outside the requested ones that the chain went through again. */
+async function correctOtherDays(trx: Knex.Transaction, c: OrgComputation, requested: Set<string>, opts: WriteOptions): Promise<void> {
+  const orgId = c.window.orgId;
+  const chain = c.chain!;
   const { rows } = await trx.raw<{ rows: Array<{ day: string; first: string | null; last: string }> }>(
     `SELECT d.day::text AS day FROM daily_values d
       WHERE d.org_id = ? AND d.metric = 'conversation_windows' AND d.source = 'raw'
@@ -143,10 +161,5 @@ async function writeChain(trx: Knex.Transaction, c: OrgComputation, opts: WriteO
       r.day,
     ]);
   }
-  await trx.raw(
-    `INSERT INTO conversation_chains (org_id, chained_until, updated_at, run_id) VALUES (?, ?, ?, ?)
-     ON CONFLICT (org_id) DO UPDATE SET chained_until = EXCLUDED.chained_until, updated_at = EXCLUDED.updated_at, run_id = EXCLUDED.run_id`,
-    [orgId, chain.plan.to, opts.now, opts.runId],
-  );
 }
 

@@ -6,6 +6,8 @@ import { pipeline, type Pipeline } from './support/pipeline.ts';
 import { connectStore } from '../store/connect.ts';
 import { planRun, runJob } from '../jobs/run.ts';
 import { silentLog } from '../lib/log.ts';
+import { waitingClaims } from '../jobs/claims.ts';
+import type { PlannedOrg } from '../jobs/run.ts';
 import { failDeadRuns, insertRunning, lockOrgWrites, periodHistory, recentRuns, RunLocks, type RunKey } from '../store/runs.ts';
 
 let p: Pipeline;
@@ -56,6 +58,40 @@ describe('the advisory locks', () => {
       expect(await theirs.tryTake(key)).toBe(false);
       await mine.release(key);
       expect(await theirs.tryTake(key)).toBe(true);
+    } finally {
+      await mine.close();
+      await theirs.close();
+      await other.destroy();
+    }
+  });
+
+  it('takes several run locks in one go only when it gets them all, and a manual run then waits for the one held, in org order', async () => {
+    const other = connectStore(p.db.url);
+    const mine = await RunLocks.open(p.store);
+    const theirs = await RunLocks.open(other);
+    const k = (orgId: number): RunKey => ({ ...key, orgId });
+    try {
+      expect(await mine.tryTakeAll([k(1), k(2)])).toBe(true);
+      expect(await advisoryKeys()).toEqual(expect.arrayContaining([await hash('glific-reports run 1 daily 2026-03-01 2026-03-01'), await hash('glific-reports run 2 daily 2026-03-01 2026-03-01')]));
+      // 2 is held: none kept, 3 is free again
+      expect(await theirs.tryTakeAll([k(2), k(3)])).toBe(false);
+      expect(await mine.tryTake(k(3))).toBe(true);
+      await mine.releaseAll([k(1), k(2), k(3)]);
+      expect(await theirs.tryTakeAll([k(1), k(2), k(3)])).toBe(true);
+      await theirs.releaseAll([k(1), k(3)]);
+
+      // a manual run over orgs 1 and 2 takes 1 and waits for 2 until the other process lets go
+      const plan = [2, 1].map((id) => ({ org: { id, shortcode: `o${id}` }, from: key.from, to: key.to }) as unknown as PlannedOrg);
+      const claims = waitingClaims(mine);
+      let got = false;
+      const acquired = claims.acquire(plan, 'daily').then(() => (got = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(got).toBe(false);
+      expect(await theirs.tryTake(k(1))).toBe(false);
+      await theirs.release(k(2));
+      await acquired;
+      await claims.release();
+      expect(await theirs.tryTakeAll([k(1), k(2)])).toBe(true);
     } finally {
       await mine.close();
       await theirs.close();

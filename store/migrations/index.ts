@@ -10,6 +10,7 @@ import * as delivering from './006_delivering_heartbeats.ts';
 import * as errors from './007_errors.ts';
 import * as idSets from './008_id_sets.ts';
 import * as chainCheckpoints from './009_chain_checkpoints.ts';
+import * as inboundCheckpoints from './010_inbound_checkpoints.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -27,6 +28,7 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['007_errors', errors],
   ['008_id_sets', idSets],
   ['009_chain_checkpoints', chainCheckpoints],
+  ['010_inbound_checkpoints', inboundCheckpoints],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,7 +1,7 @@
 // The pure steps of the 24-hour conversation chain (METRICS.md §5): which message opens a
 // conversation, and whether a run continues the stored chain or recomputes it.
 import { describe, expect, it } from 'vitest';
-import { chainContact, DAY_US, planChain } from '../../metrics/conversation-windows.ts';
+import { chainContact, DAY_US, IdList, planChain } from '../../metrics/conversation-windows.ts';
 import { SortedSeed } from '../../lib/chain-state.ts';
 
 const H = 3600 * 1_000_000;
@@ -51,19 +51,47 @@ describe('planChain', () => {
   const seed = SortedSeed.fromMap(new Map([[7, T0]]));
 
   it('replays from the last 24-hour gaps when nothing is stored', () => {
-    expect(planChain(1, lo, hi, null)).toEqual({ orgId: 1, from: lo, to: hi, seed: new SortedSeed(), restart: true, keepState: false });
+    expect(planChain(1, lo, hi, null)).toEqual({ orgId: 1, from: lo, to: hi, seed: new SortedSeed(), inbound: null, restart: true, keepState: false });
   });
 
   it('continues the stored chain when it ends where the run starts, or earlier (a skipped day is read too)', () => {
-    expect(planChain(1, lo, hi, { chainedUntil: lo, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed, restart: false, keepState: false });
+    const inbound = SortedSeed.fromMap(new Map([[9, T0]]));
+    expect(planChain(1, lo, hi, { chainedUntil: lo, seed, inbound })).toEqual({ orgId: 1, from: lo, to: hi, seed, inbound, restart: false, keepState: false });
     const earlier = new Date('2026-03-08T00:00:00Z');
-    expect(planChain(1, lo, hi, { chainedUntil: earlier, seed })).toEqual({ orgId: 1, from: earlier, to: hi, seed, restart: false, keepState: false });
+    expect(planChain(1, lo, hi, { chainedUntil: earlier, seed, inbound: null })).toEqual({ orgId: 1, from: earlier, to: hi, seed, inbound: null, restart: false, keepState: false });
   });
 
   it('replays only the requested span when the run starts inside the chain, keeping the stored state when it reaches further', () => {
     const later = new Date('2026-03-15T00:00:00Z');
-    expect(planChain(1, lo, hi, { chainedUntil: later, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed: new SortedSeed(), restart: true, keepState: true });
+    expect(planChain(1, lo, hi, { chainedUntil: later, seed, inbound: null })).toEqual({ orgId: 1, from: lo, to: hi, seed: new SortedSeed(), inbound: null, restart: true, keepState: true });
     const inside = new Date('2026-03-10T12:00:00Z');
-    expect(planChain(1, lo, hi, { chainedUntil: inside, seed })).toEqual({ orgId: 1, from: lo, to: hi, seed: new SortedSeed(), restart: true, keepState: false });
+    expect(planChain(1, lo, hi, { chainedUntil: inside, seed, inbound: null })).toEqual({ orgId: 1, from: lo, to: hi, seed: new SortedSeed(), inbound: null, restart: true, keepState: false });
+  });
+
+  it('starts from the checkpoint taken where the run starts, with its latest inbound messages when it kept them', () => {
+    const later = new Date('2026-03-15T00:00:00Z');
+    const inbound = SortedSeed.fromMap(new Map([[9, T0]]));
+    expect(planChain(1, lo, hi, { chainedUntil: later, seed, inbound: null }, { chainedUntil: lo, seed, inbound })).toEqual({ orgId: 1, from: lo, to: hi, seed, inbound, restart: false, keepState: true });
+    expect(planChain(1, lo, hi, null, { chainedUntil: lo, seed, inbound: null })).toMatchObject({ seed, inbound: null, restart: false });
+    // a checkpoint of another instant is no start
+    expect(planChain(1, lo, hi, null, { chainedUntil: new Date('2026-03-09T00:00:00Z'), seed, inbound })).toMatchObject({ inbound: null, restart: true });
+  });
+});
+
+describe('IdList', () => {
+  it('keeps every id exactly, in four bytes each until one needs more', () => {
+    const l = new IdList();
+    const ids = Array.from({ length: 1000 }, (_, i) => i * 4_000_000);
+    for (const id of ids) l.push(id);
+    expect(l.take()).toBeInstanceOf(Uint32Array);
+    expect([...l.take()]).toEqual(ids);
+    l.push(2 ** 40 + 3);
+    expect(l.take()).toBeInstanceOf(Float64Array);
+    expect([...l.take()]).toEqual([...ids, 2 ** 40 + 3]);
+    expect(l.length).toBe(1001);
+    // sealed, its array is exactly the ids, handed out as it is
+    l.seal();
+    expect(l.take()).toBe(l.take());
+    expect(l.take()).toHaveLength(1001);
   });
 });
