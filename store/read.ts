@@ -56,6 +56,9 @@ export async function readOrgReports(store: Db, orgIds: number[], now: Date): Pr
 
 type Row = Record<string, any>;
 
+/** A day's values before its rows are read: every key not known. */
+const NO_VALUES = Object.fromEntries(DAILY_KEYS.map((k) => [k, null])) as Record<MetricKey, number | null>;
+
 function assembleReport(o: Row, valueRows: Row[], hourRows: Row[], stored: Map<string, ErrorCount[]>, periodRows: Row[], now: Date): OrgReport {
   const org: OrgInfo = {
     id: Number(o.org_id),
@@ -76,21 +79,36 @@ function assembleReport(o: Row, valueRows: Row[], hourRows: Row[], stored: Map<s
 
   const byDay = new Map<string, DayRow>();
   // A run writes one provenance for all its keys of a day: share the object, not one per value.
+  // Rows come by day, and a day's rows nearly always share theirs: the previous row's is tried first.
   const provenances = new Map<string, Provenance>();
-  for (const r of valueRows) {
-    let d = byDay.get(r.day);
-    if (!d) {
-      d = { date: r.day, values: {}, mostActiveHour: null, provenance: {}, utcDayImport: false, lateSnapshot: false };
-      byDay.set(r.day, d);
+  let last: { row: Row; p: Provenance } | null = null;
+  const dayOf = (day: string): DayRow => {
+    let found = byDay.get(day);
+    if (!found) {
+      // Every key present from the start, in one order: the same shape for every day.
+      found = { date: day, values: { ...NO_VALUES }, mostActiveHour: null, provenance: {}, utcDayImport: false, lateSnapshot: false };
+      byDay.set(day, found);
     }
+    return found;
+  };
+  let prev: DayRow | undefined;
+  for (const r of valueRows) {
+    const d: DayRow = prev !== undefined && prev.date === r.day ? prev : dayOf(r.day);
+    prev = d;
     const key = r.metric as MetricKey;
     d.values[key] = r.value === null ? null : Number(r.value);
-    const pk = `${r.source}|${r.computed_at}|${r.run_id}|${r.definition_version}|${r.late ? 1 : 0}`;
-    let p = provenances.get(pk);
-    if (!p) {
-      p = { source: r.source as Source, computedAt: r.computed_at, runId: r.run_id === null ? null : Number(r.run_id), definitionVersion: r.definition_version };
-      if (r.late) p.late = true;
-      provenances.set(pk, p);
+    let p: Provenance;
+    const l: { row: Row; p: Provenance } | null = last;
+    if (l && l.row.source === r.source && l.row.computed_at === r.computed_at && l.row.run_id === r.run_id && l.row.definition_version === r.definition_version && !l.row.late === !r.late) p = l.p;
+    else {
+      const pk = `${r.source}|${r.computed_at}|${r.run_id}|${r.definition_version}|${r.late ? 1 : 0}`;
+      p = provenances.get(pk)!;
+      if (!p) {
+        p = { source: r.source as Source, computedAt: r.computed_at, runId: r.run_id === null ? null : Number(r.run_id), definitionVersion: r.definition_version };
+        if (r.late) p.late = true;
+        provenances.set(pk, p);
+      }
+      last = { row: r, p };
     }
     d.provenance[key] = p;
     if (r.source === 'glific_stats') d.utcDayImport = true;
@@ -98,7 +116,6 @@ function assembleReport(o: Row, valueRows: Row[], hourRows: Row[], stored: Map<s
   }
   const days = [...byDay.values()].sort((a, b) => a.date.localeCompare(b.date));
   for (const d of days) {
-    for (const key of DAILY_KEYS) if (!(key in d.values)) d.values[key] = null;
     d.mostActiveHour = mostActiveHour(hoursByDay.get(d.date) ?? []);
   }
 
