@@ -86,12 +86,14 @@ export async function openContext(config: Config, log: Log, opts: { migrate?: bo
   const store = connectStore(storeUrl);
   // Both checked at once, each through the first connection of its own pool, which the run then
   // goes on with (a separate connection only to check cost a nightly run a tenth of its start).
-  try {
-    await Promise.all([reachable('GLIFIC_DATABASE_URL', glific, glificUrl), reachable('REPORTS_DATABASE_URL', store, storeUrl)]);
-  } catch (err) {
+  // When both fail, Glific's is the one said.
+  const failed = (await Promise.allSettled([reachable('GLIFIC_DATABASE_URL', glific, glificUrl), reachable('REPORTS_DATABASE_URL', store, storeUrl)])).find(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
+  if (failed) {
     await Promise.all([glific.destroy(), store.destroy()]).catch(() => {});
     await embedded?.stop();
-    throw err;
+    throw failed.reason;
   }
   const ctx: Context = {
     glific,
