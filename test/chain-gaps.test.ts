@@ -139,7 +139,7 @@ beforeAll(async () => {
   for (let c = 0; c < 30; c++) {
     const id = await contact();
     let ms = t('2026-02-05T00:00:00Z') + Math.floor(rnd() * 5 * 86_400_000);
-    while (ms < t('2026-03-14T05:00:00Z')) {
+    while (ms < t('2026-03-17T05:00:00Z')) {
       const r = rnd();
       if (r < 0.3) await receive(id, ms);
       else if (r < 0.45) await sendUtility(id, ms);
@@ -255,5 +255,18 @@ describe('the conversation chain replayed from the last gaps', () => {
     const expected = new Map([...atEnd.last].filter(([, us]) => us >= until - DAY_US));
     expect(new Map([...state].filter(([, us]) => us >= until - DAY_US))).toEqual(expected);
     await expectWindows();
+  });
+
+  it('a skipped night continues from where the chain ends, and the night filled in afterwards equals it too', async () => {
+    expect((await p.run({ job: 'daily', date: '2026-03-15' }, NOW)).exitCode).toBe(0);
+    expect((await p.run({ job: 'daily', date: '2026-03-14' }, NOW)).exitCode).toBe(0);
+    expect((await p.run({ job: 'daily', date: '2026-03-16' }, NOW)).exitCode).toBe(0);
+    const full = await fullRecomputation();
+    const got = await stored();
+    expect([...got.keys()].sort().slice(-4)).toEqual(['2026-03-13', '2026-03-14', '2026-03-15', '2026-03-16']);
+    for (const [day, n] of got) expect(n, day).toBe(full.openings.get(day) ?? 0);
+    await expectWindows();
+    const opened = await storedMetric('service_windows');
+    expect(opened.get('2026-03-15')! + opened.get('2026-03-16')!).toBeGreaterThan(0);
   });
 });
