@@ -46,12 +46,15 @@ export async function databaseExists(serverUrl: string, name: string): Promise<b
   }
 }
 
+const unreachable = (name: string, url: string, err: unknown) =>
+  new UsageError(`cannot connect to ${name} (${redactUrl(url)}): ${(err as Error).message || (err as { code?: string }).code}`);
+
 /** checkReachable through a pool's first connection. */
 async function reachable(name: string, db: Db, url: string): Promise<void> {
   try {
     await db.raw('SELECT 1');
   } catch (err) {
-    throw new UsageError(`cannot connect to ${name} (${redactUrl(url)}): ${(err as Error).message || (err as { code?: string }).code}`);
+    throw unreachable(name, url, err);
   }
 }
 
@@ -62,7 +65,7 @@ export async function checkReachable(name: string, url: string): Promise<void> {
     await c.connect();
     await c.query('SELECT 1');
   } catch (err) {
-    throw new UsageError(`cannot connect to ${name} (${redactUrl(url)}): ${(err as Error).message || (err as { code?: string }).code}`);
+    throw unreachable(name, url, err);
   } finally {
     await c.end().catch(() => {});
   }

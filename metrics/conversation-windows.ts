@@ -22,6 +22,7 @@ import { copyIntegerRows } from '../extract/copy.ts';
 import { SCOPE_CTES, utcText, type Scope } from '../extract/windows.ts';
 import { ChainStateWriter, SortedSeed } from '../lib/chain-state.ts';
 import { localDay } from '../lib/calendar.ts';
+import { MAX_INT_ID } from '../lib/id-sets.ts';
 import { MESSAGE_FAILED, UTILITY_SEND } from './message-filters.sql.ts';
 
 export const DAY_US = 24 * 3600 * 1_000_000;
@@ -62,6 +63,8 @@ export interface ChainOutcome {
   active: Map<string, IdList>;
 }
 
+const fitsBitmap = (id: number) => Number.isInteger(id) && id >= 0 && id <= MAX_INT_ID;
+
 /**
  * Ids collected outside the JavaScript heap: a range run holds millions until it stores them, and
  * as plain arrays they grew the heap (and the process) by a fifth. Four bytes an id while they fit
@@ -72,12 +75,12 @@ export class IdList {
   length = 0;
 
   push(id: number): void {
-    if (this.length === this.a.length || (this.a instanceof Uint32Array && !(id >= 0 && id <= 0xffff_ffff && Number.isInteger(id)))) this.grow(id);
+    if (this.length === this.a.length || (this.a instanceof Uint32Array && !fitsBitmap(id))) this.grow(id);
     this.a[this.length++] = id;
   }
 
   private grow(id: number): void {
-    const wide = this.a instanceof Float64Array || !(id >= 0 && id <= 0xffff_ffff && Number.isInteger(id));
+    const wide = this.a instanceof Float64Array || !fitsBitmap(id);
     const size = this.length === this.a.length ? this.a.length * 2 : this.a.length;
     const next = wide ? new Float64Array(size) : new Uint32Array(size);
     next.set(this.a);
@@ -310,6 +313,23 @@ function checkpointInbound(ends: Array<{ endUs: number; inbound: ChainStateWrite
   }
 }
 
+/** A seed walked beside the contact-ordered stream, and where its contacts the stream skips are filed. */
+interface SeedWalk {
+  seed: SortedSeed;
+  next: number;
+  file: (contact: number, us: number) => void;
+}
+
+/**
+ * Files the seeded contacts before `upTo` (exclusive), which the stream did not bring, and returns
+ * the seed of `upTo` itself, if it has one (the stream comes in contact order).
+ */
+function walkSeedTo(w: SeedWalk, upTo: number): number | undefined {
+  const { contacts, opened } = w.seed;
+  for (; w.next < contacts.length && contacts[w.next] < upTo; w.next++) w.file(contacts[w.next], opened[w.next]);
+  return w.next < contacts.length && contacts[w.next] === upTo ? opened[w.next++] : undefined;
+}
+
 /**
  * Stream every planned org's chain messages in one ordered query; memory holds one contact's
  * run at a time, not the range. Rows come through COPY: the chain reads every outbound message of
@@ -320,8 +340,8 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
   if (plans.length === 0) return out;
   const ends = await dayEnds(db, scope, plans);
   const windowFrom = new Map(scope.windows.map((w) => [w.orgId, w.from]));
-  /** Per org, the requested day ends with their checkpoints, and how far its seeds have been walked. */
-  const cps = new Map<number, { ends: Array<{ endUs: number; state: ChainStateWriter; inbound: ChainStateWriter }>; seed: SortedSeed; next: number; inSeed: SortedSeed; inNext: number }>();
+  /** Per org, the requested day ends with their checkpoints, and its two seeds as far as walked. */
+  const cps = new Map<number, { ends: Array<{ endUs: number; state: ChainStateWriter; inbound: ChainStateWriter }>; chain: SeedWalk; inbound: SeedWalk }>();
   for (const p of plans) {
     const o: ChainOutcome = { plan: p, openings: new Map(), checkpoints: new Map(), inboundCheckpoints: new Map(), windows: new Map(), active: new Map() };
     out.set(p.orgId, o);
@@ -332,25 +352,15 @@ export async function computeChains(db: Db, scope: Scope, plans: ChainPlan[]): P
       o.inboundCheckpoints.set(e.day, inbound);
       return { endUs: e.endUs, state, inbound };
     });
-    cps.set(p.orgId, { ends: list, seed: p.seed, next: 0, inSeed: p.inbound ?? new SortedSeed(), inNext: 0 });
+    cps.set(p.orgId, {
+      ends: list,
+      // a seeded contact the stream does not bring has its seed as its only opening (inbound message)
+      chain: { seed: p.seed, next: 0, file: (contact, us) => checkpointContact(list, contact, [us]) },
+      inbound: { seed: p.inbound ?? new SortedSeed(), next: 0, file: (contact, us) => checkpointInbound(list, contact, [us]) },
+    });
   }
-  /**
-   * Seeded contacts before `upTo` (exclusive) that the stream did not bring: their seed is their
-   * only opening. Returns the seed of `upTo` itself, if it has one (the stream comes in contact order).
-   */
-  const seededBefore = (org: number, upTo: number): number | undefined => {
-    const c = cps.get(org)!;
-    const { contacts, opened } = c.seed;
-    for (; c.next < contacts.length && contacts[c.next] < upTo; c.next++) checkpointContact(c.ends, contacts[c.next], [opened[c.next]]);
-    return c.next < contacts.length && contacts[c.next] === upTo ? opened[c.next++] : undefined;
-  };
-  /** The same for the seeded latest inbound messages. */
-  const seededInboundBefore = (org: number, upTo: number): number | undefined => {
-    const c = cps.get(org)!;
-    const { contacts, opened } = c.inSeed;
-    for (; c.inNext < contacts.length && contacts[c.inNext] < upTo; c.inNext++) checkpointInbound(c.ends, contacts[c.inNext], [opened[c.inNext]]);
-    return c.inNext < contacts.length && contacts[c.inNext] === upTo ? opened[c.inNext++] : undefined;
-  };
+  const seededBefore = (org: number, upTo: number) => walkSeedTo(cps.get(org)!.chain, upTo);
+  const seededInboundBefore = (org: number, upTo: number) => walkSeedTo(cps.get(org)!.inbound, upTo);
   const restarts = await findRestarts(db, scope, plans);
   // Replayed contacts whose chain starts within the last days before the span are read with the
   // span's neighbours by time (one range scan, filtered here); the few whose last gap lies further

@@ -57,11 +57,18 @@ export interface DaySet {
 
 /** The stored sets of one key over the days [from, to], by day (a day with no set is absent). */
 export async function readDaySets(db: Knex | Knex.Transaction, orgId: number, key: SetKey, from: string, to: string): Promise<Map<string, DaySet>> {
-  const { rows } = await db.raw<{ rows: Array<{ day: string; ints: Buffer | null; texts: string[] | null }> }>(
-    `SELECT day::text AS day, ints, texts FROM id_sets WHERE org_id = ? AND metric = ? AND day BETWEEN ? AND ?`,
-    [orgId, key, from, to],
+  return (await readKeysDaySets(db, orgId, [key], from, to)).get(key)!;
+}
+
+/** readDaySets for several keys in one read, by key. */
+async function readKeysDaySets(db: Knex | Knex.Transaction, orgId: number, keys: readonly SetKey[], from: string, to: string): Promise<Map<SetKey, Map<string, DaySet>>> {
+  const { rows } = await db.raw<{ rows: Array<{ metric: SetKey; day: string; ints: Buffer | null; texts: string[] | null }> }>(
+    `SELECT metric, day::text AS day, ints, texts FROM id_sets WHERE org_id = ? AND metric = ANY(?::text[]) AND day BETWEEN ? AND ?`,
+    [orgId, [...keys], from, to],
   );
-  return new Map(rows.map((r) => [r.day, { ints: r.ints ? new Uint8Array(r.ints) : null, texts: r.texts }]));
+  const out = new Map(keys.map((k) => [k, new Map<string, DaySet>()]));
+  for (const r of rows) out.get(r.metric)!.set(r.day, { ints: r.ints ? new Uint8Array(r.ints) : null, texts: r.texts });
+  return out;
 }
 
 /** The number of distinct ids over the sets of a range's days; null (not known) when a day has none. */
@@ -78,13 +85,10 @@ export async function distinctOfDays(sets: ReadonlyArray<DaySet | undefined>): P
 export async function distinctOverRange(db: Knex | Knex.Transaction, orgId: number, from: string, to: string): Promise<Record<SetKey, number | null>> {
   const days = eachDate(from, to);
   // Both keys' sets in one read.
-  const { rows } = await db.raw<{ rows: Array<{ metric: SetKey; day: string; ints: Buffer | null; texts: string[] | null }> }>(
-    `SELECT metric, day::text AS day, ints, texts FROM id_sets WHERE org_id = ? AND metric = ANY(?::text[]) AND day BETWEEN ? AND ?`,
-    [orgId, [...SET_KEYS], from, to],
-  );
+  const byKey = await readKeysDaySets(db, orgId, SET_KEYS, from, to);
   const out = {} as Record<SetKey, number | null>;
   for (const key of SET_KEYS) {
-    const sets = new Map(rows.filter((r) => r.metric === key).map((r) => [r.day, { ints: r.ints ? new Uint8Array(r.ints) : null, texts: r.texts }]));
+    const sets = byKey.get(key)!;
     out[key] = await distinctOfDays(days.map((d) => sets.get(d)));
   }
   return out;
