@@ -2,14 +2,9 @@
 // read with the org's report by store/read.ts).
 import type { ErrorCount } from '../metrics/report.ts';
 
-/** Stored error_values rows of one org, per local day. */
-export function errorCodesByDay(rows: Array<{ day: string; code: string; count: string | number }>): Map<string, ErrorCount[]> {
+/** Stored error_values of one org as read by store/read.ts: a day's codes as one JSON array of [code, count]. */
+export function errorCodesByDay(rows: Array<{ day: string; codes: Array<[string, number | string]> }>): Map<string, ErrorCount[]> {
   const byDay = new Map<string, ErrorCount[]>();
-  for (const r of rows) {
-    const list = byDay.get(r.day);
-    const e = { code: r.code as string, count: Number(r.count) };
-    if (list) list.push(e);
-    else byDay.set(r.day, [e]);
-  }
+  for (const r of rows) byDay.set(r.day, r.codes.map(([code, count]) => ({ code, count: Number(count) })));
   return byDay;
 }
