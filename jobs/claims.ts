@@ -2,7 +2,7 @@
 // manual run waits for a period another process is running; a scheduled run skips it.
 import type { Db } from '../db/connect.ts';
 import type { Log } from '../lib/log.ts';
-import { failOrphans, isPeriodDone, type RunKey, type RunLocks } from '../store/runs.ts';
+import { donePeriods, failOrphans, type RunKey, type RunLocks } from '../store/runs.ts';
 import type { JobKind, PlannedOrg, RunClaims } from './run.ts';
 
 export const runKey = (p: PlannedOrg, job: JobKind): RunKey => ({ orgId: p.org.id, job, from: p.from, to: p.to });
@@ -45,27 +45,35 @@ export function schedulerClaims(store: Db, locks: RunLocks, log: Log, now: Date)
   const taken: RunKey[] = [];
   return {
     async acquire(plan, job) {
+      // In three round trips for all orgs: the locks, which periods are done, the orphans.
+      const keys = plan.map((p) => runKey(p, job));
+      const got = await locks.tryTakeEach(keys);
+      const done = await donePeriods(store, keys.filter((_, i) => got[i]));
       const keep: PlannedOrg[] = [];
-      for (const p of plan) {
-        const k = runKey(p, job);
-        if (!(await locks.tryTake(k))) {
+      const kept: RunKey[] = [];
+      const finished: RunKey[] = [];
+      let j = 0;
+      for (const [i, p] of plan.entries()) {
+        if (!got[i]) {
           log('run.skipped', { org: p.org.shortcode, job, from: p.from, to: p.to, why: 'another process is running it' });
           continue;
         }
-        if (await isPeriodDone(store, k)) {
-          await locks.release(k);
+        if (done[j++]) {
+          finished.push(keys[i]);
           log('run.skipped', { org: p.org.shortcode, job, from: p.from, to: p.to, why: 'already done' });
           continue;
         }
-        // The lock is ours, so any row still `running` belongs to a process that just died.
-        await failOrphans(store, k, now);
         keep.push(p);
-        taken.push(k);
+        kept.push(keys[i]);
       }
+      await locks.releaseAll(finished);
+      // The locks are ours, so any row still `running` belongs to a process that just died.
+      await failOrphans(store, kept, now);
+      taken.push(...kept);
       return keep;
     },
     async release() {
-      for (const k of taken.splice(0)) await locks.release(k);
+      await locks.releaseAll(taken.splice(0));
     },
   };
 }

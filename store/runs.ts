@@ -176,6 +176,17 @@ export class RunLocks {
     return false;
   }
 
+  /** Try several locks in one round trip, keeping those it gets: for each key, whether it is held now. */
+  async tryTakeEach(keys: RunKey[]): Promise<boolean[]> {
+    const texts = keys.map(runKeyText);
+    const ask = [...new Set(texts.filter((t) => !this.held.has(t)))];
+    if (ask.length) {
+      const r = await this.query(`SELECT k, pg_try_advisory_lock(hashtextextended(k, 0)) AS ok FROM unnest($1::text[]) AS k`, [ask]);
+      for (const x of r.rows) if (x.ok) this.held.add(x.k as string);
+    }
+    return texts.map((t) => this.held.has(t));
+  }
+
   /** Wait until the lock is free (another process running the same period finishes). */
   async take(k: RunKey): Promise<void> {
     const text = runKeyText(k);
@@ -300,22 +311,44 @@ export async function markDelivering(store: Db, ids: number[], why: string): Pro
 /** The statuses of a period whose data needs no computing again. */
 const DONE: RunStatus[] = ['succeeded', 'delivering'];
 
-const periodRows = (store: Db, k: RunKey) => store('runs').where({ org_id: k.orgId, job: k.job, period_from: k.from, period_to: k.to });
-
-/**
- * Is this (org, job, period) done, whatever the trigger: a run succeeded, or its data is stored
- * and published and only digests are owed (those are the delivery pass's)?
- */
-export async function isPeriodDone(store: Db, k: RunKey): Promise<boolean> {
-  return !!(await periodRows(store, k).whereIn('status', DONE).first('id'));
+/** The periods as a FROM item k(org_id, job, period_from, period_to, i), i their place in `keys` from 1, and its bindings. */
+function periodKeys(keys: RunKey[]): [string, Array<number[] | string[]>] {
+  return [
+    `unnest(?::bigint[], ?::text[], ?::date[], ?::date[]) WITH ORDINALITY AS k(org_id, job, period_from, period_to, i)`,
+    [keys.map((k) => k.orgId), keys.map((k) => k.job), keys.map((k) => k.from), keys.map((k) => k.to)],
+  ];
 }
 
 /**
- * With the run lock of `k` held: rows of `k` still `running` belong to a process that died
+ * Which of these (org, job, period) are done, whatever the trigger: a run succeeded, or its data
+ * is stored and published and only digests are owed (those are the delivery pass's). In order.
+ */
+export async function donePeriods(store: Db, keys: RunKey[]): Promise<boolean[]> {
+  if (!keys.length) return [];
+  const [from, bindings] = periodKeys(keys);
+  const { rows } = await store.raw<{ rows: Array<{ i: string }> }>(
+    `SELECT DISTINCT k.i FROM ${from}
+       JOIN runs r ON r.org_id = k.org_id AND r.job = k.job AND r.period_from = k.period_from AND r.period_to = k.period_to
+      WHERE r.status = ANY(?::text[])`,
+    [...bindings, DONE],
+  );
+  const done = new Set(rows.map((r) => Number(r.i) - 1));
+  return keys.map((_, i) => done.has(i));
+}
+
+/**
+ * With the run locks of `keys` held: rows of theirs still `running` belong to a process that died
  * (a live one holds the lock), so they are failed.
  */
-export async function failOrphans(store: Db, k: RunKey, at: Date): Promise<void> {
-  await periodRows(store, k).where({ status: 'running' }).update({ status: 'failed', finished_at: at, error: 'the process running it stopped before it finished; the next run redoes it' });
+export async function failOrphans(store: Db, keys: RunKey[], at: Date): Promise<void> {
+  if (!keys.length) return;
+  const [from, bindings] = periodKeys(keys);
+  await store.raw(
+    `UPDATE runs r SET status = 'failed', finished_at = ?, error = ?
+       FROM ${from}
+      WHERE r.status = 'running' AND r.org_id = k.org_id AND r.job = k.job AND r.period_from = k.period_from AND r.period_to = k.period_to`,
+    [at, 'the process running it stopped before it finished; the next run redoes it', ...bindings],
+  );
 }
 
 /** Mark `running` rows whose process is gone (their run lock is free) as failed. */

@@ -6,7 +6,7 @@ import { pipeline, type Pipeline } from './support/pipeline.ts';
 import { connectStore } from '../store/connect.ts';
 import { planRun, runJob } from '../jobs/run.ts';
 import { silentLog } from '../lib/log.ts';
-import { waitingClaims } from '../jobs/claims.ts';
+import { schedulerClaims, waitingClaims } from '../jobs/claims.ts';
 import type { PlannedOrg } from '../jobs/run.ts';
 import { failDeadRuns, insertRunning, lockOrgWrites, periodHistory, recentRuns, RunLocks, type RunKey } from '../store/runs.ts';
 
@@ -92,6 +92,40 @@ describe('the advisory locks', () => {
       await acquired;
       await claims.release();
       expect(await theirs.tryTakeAll([k(1), k(2)])).toBe(true);
+    } finally {
+      await mine.close();
+      await theirs.close();
+      await other.destroy();
+    }
+  });
+
+  it('a scheduled run goes ahead with the orgs it can lock and whose period is not done, failing the rows of dead processes', async () => {
+    const day = { job: 'daily' as const, from: '2026-02-10', to: '2026-02-10' };
+    const k = (orgId: number): RunKey => ({ ...day, orgId });
+    const at = new Date('2026-02-11T03:00:00Z');
+    // 11: another process runs it; 12: done already; 13: a row left `running` by a process that died; 14: nothing yet
+    const done = await insertRunning(p.store, { ...k(12), trigger: 'schedule', shortcode: 'o12', startedAt: at, late: false });
+    await p.store('runs').where({ id: done }).update({ status: 'succeeded' });
+    const orphan = await insertRunning(p.store, { ...k(13), trigger: 'schedule', shortcode: 'o13', startedAt: at, late: false });
+    const other = connectStore(p.db.url);
+    const theirs = await RunLocks.open(other);
+    const mine = await RunLocks.open(p.store);
+    const logged: Array<[string, Record<string, unknown>]> = [];
+    try {
+      await theirs.take(k(11));
+      const plan = [11, 12, 13, 14].map((id) => ({ org: { id, shortcode: `o${id}` }, from: day.from, to: day.to }) as unknown as PlannedOrg);
+      const claims = schedulerClaims(p.store, mine, (event, fields) => logged.push([event, fields ?? {}]), at);
+      expect((await claims.acquire(plan, 'daily')).map((x) => x.org.id)).toEqual([13, 14]);
+      expect(logged).toEqual([
+        ['run.skipped', { org: 'o11', job: 'daily', from: day.from, to: day.to, why: 'another process is running it' }],
+        ['run.skipped', { org: 'o12', job: 'daily', from: day.from, to: day.to, why: 'already done' }],
+      ]);
+      expect(await p.store('runs').where({ id: orphan }).first()).toMatchObject({ status: 'failed', finished_at: at, error: expect.stringMatching(/stopped before it finished/) });
+      expect((await p.store('runs').where({ id: done }).first()).status).toBe('succeeded');
+      // held: the two it goes ahead with; given back: the done one
+      expect(await theirs.tryTakeEach([k(12), k(13), k(14)])).toEqual([true, false, false]);
+      await claims.release();
+      expect(await theirs.tryTakeEach([k(13), k(14)])).toEqual([true, true]);
     } finally {
       await mine.close();
       await theirs.close();
