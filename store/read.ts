@@ -18,9 +18,9 @@ export async function readOrgReport(store: Db, orgId: number, now: Date): Promis
  */
 export async function readOrgReports(store: Db, orgIds: number[], now: Date): Promise<OrgReport[]> {
   if (!orgIds.length) return [];
-  // One row per day (and provenance) with its values as JSON, not one per value: parsing 40k rows
-  // of a year of 20 orgs in Node was most of a nightly run's data files; PostgreSQL groups the
-  // rows in a tenth of that, and a JSON cell is parsed natively.
+  // One row per day (and provenance) with its values as JSON, not one per value: parsing a row per
+  // value (40k for 20 orgs' two months) was most of a nightly run's data files; PostgreSQL groups
+  // them in a fraction of that, and a JSON cell is parsed natively.
   const [orgRows, valueRows, hourRows, errorRows, periodRows] = await Promise.all([
     store('orgs').whereIn('org_id', orgIds),
     // computed_at as the ISO text the report carries: parsing 40k dates and printing them again
