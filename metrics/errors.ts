@@ -48,6 +48,11 @@ function indexOf(report: OrgReport): ErrorIndex {
  */
 export function periodErrorCodes(report: OrgReport, from: string, to: string): ErrorCount[] | null {
   const index = indexOf(report);
+  // One day (every day of metrics.json asks): its codes are already summed and in order.
+  if (from === to) {
+    const codes = index.computed.has(from) ? index.codes.get(from) : undefined;
+    return codes ? codes.map(({ code, count }) => ({ code, count })) : null;
+  }
   const days: ErrorCount[][] = [];
   for (const date of eachDate(from, to)) {
     if (!index.computed.has(date)) continue;

@@ -80,6 +80,22 @@ describe('error codes per local day', () => {
     ]);
     // No day of the period computed: not known, never an empty breakdown.
     expect(periodErrorCodes(r, '2026-02-01', '2026-02-28')).toBeNull();
+    expect(periodErrorCodes(r, '2026-02-01', '2026-02-01')).toBeNull();
+    // A day alone is its own codes, most frequent first, as a period of one day would sum them;
+    // and a copy: changing it changes nothing of the report.
+    const day = periodErrorCodes(r, '2026-03-10', '2026-03-10')!;
+    expect(day).toEqual([
+      { code: '', count: 3 },
+      { code: '131049', count: 2 },
+      { code: '1002', count: 1 },
+      { code: '1003', count: 1 },
+      { code: '131026', count: 1 },
+      { code: '131047', count: 1 },
+    ]);
+    day[0].count = 99;
+    day.pop();
+    expect(periodErrorCodes(r, '2026-03-10', '2026-03-10')).toHaveLength(6);
+    expect(periodErrorCodes(r, '2026-03-10', '2026-03-10')![0].count).toBe(3);
   });
 
   it('exports errors.csv: one row per day and code, codes in text order, CRLF', async () => {
