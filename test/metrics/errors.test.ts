@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failedSend, refusedSend, erroredSend } from '../../demo/glific/fixture.ts';
 import { generateGlificData } from '../../demo/glific/generate.ts';
-import { periodErrorCodes } from '../../metrics/errors.ts';
+import { periodErrorCodes, sumErrorCodes } from '../../metrics/errors.ts';
 import { errorsCsv } from '../../publish/exports.ts';
 import { dayValues, pipeline, type Pipeline } from '../support/pipeline.ts';
 
@@ -84,14 +84,8 @@ describe('error codes per local day', () => {
     // A day alone is its own codes, most frequent first, as a period of one day would sum them;
     // and a copy: changing it changes nothing of the report.
     const day = periodErrorCodes(r, '2026-03-10', '2026-03-10')!;
-    expect(day).toEqual([
-      { code: '', count: 3 },
-      { code: '131049', count: 2 },
-      { code: '1002', count: 1 },
-      { code: '1003', count: 1 },
-      { code: '131026', count: 1 },
-      { code: '131047', count: 1 },
-    ]);
+    expect(day).toEqual(sumErrorCodes([r.errorCodes!.find((d) => d.date === '2026-03-10')!.codes]));
+    expect(day.map((c) => c.count)).toEqual([3, 2, 1, 1, 1, 1]);
     day[0].count = 99;
     day.pop();
     expect(periodErrorCodes(r, '2026-03-10', '2026-03-10')).toHaveLength(6);
