@@ -61,16 +61,15 @@ async function timed<T>(name: string, onStage: ComputeRequest['onStage'], fn: ()
 /** Family queries sent to Glific at once. */
 export const FAMILY_CONCURRENCY = 2;
 
-export function countable(table: SourceTable, day: string, from: CountableFrom): boolean {
+/** A day can be counted from a table, or (`inbound_24h`) with the 24 hours before it. */
+export function countable(table: keyof CountableFrom, day: string, from: CountableFrom): boolean {
   const f = from[table];
-  return f === null || day >= f;
+  return f === null || f === undefined || day >= f;
 }
 
 /** A key can be counted on a day when its table can, and the 24 hours before the day too if it needs them. */
 function keyCountable(family: Family, def: KeyDef, day: string, from: CountableFrom): boolean {
-  if (!countable(def.source ?? family.source, day, from)) return false;
-  const f = def.needs24hBefore ? from.inbound_24h : null;
-  return f === null || f === undefined || day >= f;
+  return countable(def.source ?? family.source, day, from) && (!def.needs24hBefore || countable('inbound_24h', day, from));
 }
 
 /** Whether some key of the registry needs the 24 hours before a day. */

@@ -120,12 +120,11 @@ async function writeChain(trx: Knex.Transaction, c: OrgComputation, opts: WriteO
   const orgId = c.window.orgId;
   const chain = c.chain!;
   // Only days whose messages could be counted: the state of a purged day would be missing openings.
-  // The latest inbound messages only where the 24 hours before the day were held too.
-  const inboundKnown = (day: string) => c.countableFrom.inbound_24h == null || day >= c.countableFrom.inbound_24h;
   const counted = new Map(
     [...chain.checkpoints]
       .filter(([day]) => countable(SOURCE_OF.conversation_windows, day, c.countableFrom))
-      .map(([day, state]) => [day, { state, inbound: inboundKnown(day) ? (chain.inboundCheckpoints.get(day) ?? null) : null }]),
+      // the latest inbound messages only where the 24 hours before the day were held too
+      .map(([day, state]) => [day, { state, inbound: countable('inbound_24h', day, c.countableFrom) ? (chain.inboundCheckpoints.get(day) ?? null) : null }]),
   );
   await writeCheckpoints(trx, orgId, counted, opts.runId, opts.now);
   // A replay of days before where the stored chain ends leaves the stored chain as it is.
