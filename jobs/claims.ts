@@ -48,17 +48,18 @@ export function schedulerClaims(store: Db, locks: RunLocks, log: Log, now: Date)
       // In three round trips for all orgs: the locks, which periods are done, the orphans.
       const keys = plan.map((p) => runKey(p, job));
       const got = await locks.tryTakeEach(keys);
-      const done = await donePeriods(store, keys.filter((_, i) => got[i]));
+      // Read once the locks are held (what another process finished before is seen); a period
+      // whose lock is held elsewhere is skipped whatever this says.
+      const done = await donePeriods(store, keys);
       const keep: PlannedOrg[] = [];
       const kept: RunKey[] = [];
       const finished: RunKey[] = [];
-      let j = 0;
       for (const [i, p] of plan.entries()) {
         if (!got[i]) {
           log('run.skipped', { org: p.org.shortcode, job, from: p.from, to: p.to, why: 'another process is running it' });
           continue;
         }
-        if (done[j++]) {
+        if (done[i]) {
           finished.push(keys[i]);
           log('run.skipped', { org: p.org.shortcode, job, from: p.from, to: p.to, why: 'already done' });
           continue;

@@ -164,15 +164,10 @@ export class RunLocks {
    * call got are given back, so that the caller can fall back to taking them in order).
    */
   async tryTakeAll(keys: RunKey[]): Promise<boolean> {
-    const texts = keys.map(runKeyText).filter((t) => !this.held.has(t));
-    if (!texts.length) return true;
-    const r = await this.query(`SELECT k, pg_try_advisory_lock(hashtextextended(k, 0)) AS ok FROM unnest($1::text[]) AS k`, [texts]);
-    const got = r.rows.filter((x) => x.ok).map((x) => x.k as string);
-    if (got.length === texts.length) {
-      for (const t of got) this.held.add(t);
-      return true;
-    }
-    if (got.length) await this.query(`SELECT pg_advisory_unlock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k`, [got]);
+    const before = keys.map((k) => this.held.has(runKeyText(k)));
+    const got = await this.tryTakeEach(keys);
+    if (got.every(Boolean)) return true;
+    await this.releaseAll(keys.filter((_, i) => got[i] && !before[i]));
     return false;
   }
 
