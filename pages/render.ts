@@ -6,9 +6,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { DEFINITION_VERSION } from '../metrics/registry.ts';
-import { renderSvg, type RenderOptions } from '../charts/render.ts';
+import type { RenderOptions } from '../charts/render.ts';
 import type { Chart } from '../charts/types.ts';
 import type { ChartBlock, PageModel } from './model.ts';
+import type { Shown } from '../lib/words.ts';
 
 function templatesDir(): string {
   // Source tree (pages/ next to templates/) or the built tree (dist/pages/).
@@ -40,6 +41,7 @@ function load(): Engine {
   for (const f of files) hash.update(f).update(read(f));
   for (const f of files.filter((f) => f.endsWith('.hbs'))) hb.registerPartial(f.slice(0, -4), read(f).replace(/\n$/, ''));
   const compile = (f: string) => hb.compile(read(f), { strict: false, noEscape: false });
+  registerDataRows(hb, hb.compile(read('shown.hbs').replace(/\n$/, ''), { strict: false, noEscape: false }));
   // Code that shapes pages and charts is part of a page's inputs too.
   for (const folder of ['../charts/', '../pages/']) {
     const d = fileURLToPath(new URL(folder, import.meta.url));
@@ -54,6 +56,28 @@ function load(): Engine {
     version: hash.digest('hex').slice(0, 16),
   };
   return engine;
+}
+
+/**
+ * `{{dataRows rows}}`: a chart's data table body, one `<tr>` a line, the first cell of a row its
+ * header, each cell as the `shown` partial writes it. Written here rather than with `each` and the
+ * partial per cell because a year's page has some 20,000 cells: Handlebars' frames and partial
+ * calls for them were most of a served page's garbage (~30 of its 45 MB) and a tenth of its time.
+ * Text goes through Handlebars' own escaping, as `{{text}}` would; an unknown cell is the partial's
+ * output, made once.
+ */
+function registerDataRows(hb: typeof Handlebars, shown: Handlebars.TemplateDelegate<Shown>): void {
+  const unknown = shown({ text: '', unknown: true });
+  const html = (c: Shown) => (c.unknown ? unknown : hb.escapeExpression(c.text));
+  hb.registerHelper('dataRows', (rows: Shown[][]) => {
+    let out = '';
+    for (const r of rows) {
+      out += '<tr>';
+      for (let i = 0; i < r.length; i++) out += i === 0 ? `<th scope="row">${html(r[0])}</th>` : `<td>${html(r[i])}</td>`;
+      out += '</tr>\n';
+    }
+    return new hb.SafeString(out);
+  });
 }
 
 /** Changes whenever a template, the CSS or the page/chart code changes: part of every page hash. */
@@ -99,6 +123,8 @@ function withSvgs(blocks: ChartBlock[], draw: ChartDrawer | undefined, pending: 
   }
   return (async () => {
     const out: Drawn[] = [];
+    // Vega is loaded where charts are drawn: serve's own thread only draws when a chart thread died.
+    const { renderSvg } = await import('../charts/render.ts');
     for (const b of blocks) out.push({ ...b, svg: new Handlebars.SafeString(scopeIds(await renderSvg(b.chart, CHART_OPTIONS), b.domId)) });
     return out;
   })();
@@ -116,7 +142,15 @@ export function drawAhead(blocks: ChartBlock[], draw: ChartDrawer): ChartDrawer 
   return (chart, opts, slot) => (blocks[slot]?.chart === chart && opts === CHART_OPTIONS ? early[slot] : draw(chart, opts, slot));
 }
 
-export async function renderPage(page: PageModel, draw?: ChartDrawer): Promise<string> {
+/** Where the layout holds the page's body: a comment no escaped value can spell. */
+const BODY_MARK = '<!--page-body-->';
+
+/**
+ * The page's HTML as the pieces it is made of, in order: the layout around the body, the body
+ * between its charts, and the charts. A year's page is 0.7 MB: each whole copy of it is a large
+ * string that goes straight to the old generation, so serve joins the pieces into bytes once.
+ */
+async function renderPieces(page: PageModel, draw?: ChartDrawer): Promise<string[]> {
   const e = load();
   const pending: Array<Promise<string>> = [];
   let view: unknown = page;
@@ -132,13 +166,27 @@ export async function renderPage(page: PageModel, draw?: ChartDrawer): Promise<s
   const svgs = Promise.all(pending);
   svgs.catch(() => {});
   const body = e.pages[page.template]({ page: view });
-  const html = e.layout({
-    page,
-    body: new e.hb.SafeString(body),
-    css: new e.hb.SafeString(e.css),
-    definitionVersion: DEFINITION_VERSION,
-  });
-  if (!pending.length) return html;
+  const [head, tail, ...more] = e
+    .layout({ page, body: new e.hb.SafeString(BODY_MARK), css: new e.hb.SafeString(e.css), definitionVersion: DEFINITION_VERSION })
+    .split(BODY_MARK);
+  if (tail === undefined || more.length) throw new Error('layout.hbs must show {{body}} exactly once');
+  if (!pending.length) return [head, body, tail];
   const drawn = await svgs;
-  return html.replace(/<!--chart-(\d+)-->/g, (_, n: string) => drawn[Number(n)]);
+  // split with a group: the chart numbers are every other piece.
+  return [head, ...body.split(/<!--chart-(\d+)-->/).map((piece, i) => (i % 2 ? drawn[Number(piece)] : piece)), tail];
+}
+
+export async function renderPage(page: PageModel, draw?: ChartDrawer): Promise<string> {
+  return (await renderPieces(page, draw)).join('');
+}
+
+/** The page as UTF-8 bytes, made without a whole copy of it as a string (see renderPieces). */
+export async function renderPageBytes(page: PageModel, draw?: ChartDrawer): Promise<Buffer> {
+  const pieces = await renderPieces(page, draw);
+  let length = 0;
+  for (const p of pieces) length += Buffer.byteLength(p);
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const p of pieces) at += out.write(p, at);
+  return out;
 }
