@@ -9,6 +9,7 @@ import { UsageError } from '../config/errors.ts';
 import { connect, redactUrl } from '../db/connect.ts';
 import { connectStore, migrateStore } from '../store/connect.ts';
 import type { Act } from './io.ts';
+import { keepHeapsNearLive } from '../lib/memory.ts';
 
 export interface ServeArgs {
   port: number;
@@ -80,6 +81,8 @@ export async function runServe(
     }
     // Loaded here, not at the top: the other commands (a nightly `run daily`) never pay for Fastify.
     const { createServeApp } = await import('../serve/app.ts');
+    // A served year's page is ~20 MB of garbage in this thread and ~40 MB in the chart threads.
+    keepHeapsNearLive();
     const app = await createServeApp({ siteDir, glific, store, sessionSecret, trustProxy, log, rateCard: config.rateCard, warmCharts: true });
     const stopped = new Promise<string>((resolve) => {
       const term = () => resolve('SIGTERM');

@@ -3,8 +3,9 @@
 // static pages) and use one core only. A chart goes to the thread its place on the page names,
 // so each thread compiles a chart shape once (charts/render.ts caches compiled shapes per thread)
 // and a page's charts are drawn on all threads at once.
+import { availableParallelism } from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { renderSvg, type RenderOptions } from '../charts/render.ts';
+import type { RenderOptions } from '../charts/render.ts';
 import type { Chart } from '../charts/types.ts';
 import type { DrawReply, DrawRequest } from './chart-worker.ts';
 
@@ -19,23 +20,35 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-// A thread's heap is not bounded by default: on the bench (a year's page) any resourceLimits, even
-// 512 MB, made pages 3-4 times slower. `limits` is for tests of a thread that runs out: it ends,
-// and its charts are drawn in the server's thread instead.
+// Each thread's young generation is bounded (V8 would let it grow to 48 MB): drawing a chart leaves
+// short-lived garbage only, and with the growth of every heap kept near what it holds alive
+// (lib/memory.ts, set by `serve`) the old generation stays small. Bounding the old generation too
+// puts V8 in its memory-starved mode, collecting after every page: a fifth slower, nothing saved.
+// `limits` replaces these (tests of a thread that runs out: it ends, and its charts are drawn in
+// the server's thread instead).
+export const CHART_THREAD_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 24 };
+
+/**
+ * One thread fewer than the cores: the server's own thread makes the page (HTML, tables, distinct
+ * counts) while its charts are drawn, so on two cores one chart thread keeps both busy; a second
+ * made a lone page ~20% faster but cost a heap of its own (~60 MB on the bench).
+ */
+export const DEFAULT_CHART_THREADS = Math.max(1, availableParallelism() - 1);
+
 /** A thread ended before drawing the chart (as opposed to the chart failing to draw). */
 class ThreadEnded extends Error {}
 
 // The built tree runs chart-worker.js as it is; the sources (tests, tsx) need tsx in the thread too.
-function startWorker(limits: ResourceLimits | undefined): Worker {
+function startWorker(limits: ResourceLimits): Worker {
   const self = import.meta.url;
-  if (self.endsWith('.js')) return new Worker(new URL('./chart-worker.js', self), limits && { resourceLimits: limits });
+  if (self.endsWith('.js')) return new Worker(new URL('./chart-worker.js', self), { resourceLimits: limits });
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./chart-worker.ts', self).href;
   const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), limits && { resourceLimits: limits });
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { resourceLimits: limits });
 }
 
-export function createChartPool(size = 2, limits?: ResourceLimits): ChartPool {
+export function createChartPool(size = DEFAULT_CHART_THREADS, limits: ResourceLimits = CHART_THREAD_LIMITS): ChartPool {
   let nextId = 0;
   let closed = false;
   const threads: Array<{ worker: Worker; pending: Map<number, Pending> } | null> = Array.from({ length: size }, () => null);
@@ -78,7 +91,8 @@ export function createChartPool(size = 2, limits?: ResourceLimits): ChartPool {
       });
       return drawn.catch((err: unknown) => {
         if (!(err instanceof ThreadEnded) || closed) throw err;
-        return renderSvg(chart, opts);
+        // Vega is loaded into this thread only now: a server whose threads are well never holds it twice.
+        return import('../charts/render.ts').then((m) => m.renderSvg(chart, opts));
       });
     },
     async close() {

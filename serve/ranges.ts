@@ -25,7 +25,7 @@ import { createDaySetCache } from './day-sets.ts';
 import { createChartPool } from './chart-pool.ts';
 import { reportIndex } from '../pages/report-index.ts';
 import { buildPeriodPage, periodChartBlocks } from '../pages/period-page.ts';
-import { drawAhead, renderPage } from '../pages/render.ts';
+import { drawAhead, renderPage, renderPageBytes } from '../pages/render.ts';
 import { toCsv } from '../publish/exports.ts';
 
 /** Longer ranges are refused as a mistake: ten years of days. */
@@ -53,7 +53,7 @@ export interface RangeServiceOptions {
   cacheSize?: number;
   /** Bytes of answers kept (a year's page is ~0.7 MB). Default 32 MiB. */
   cacheBytes?: number;
-  /** Worker threads drawing the pages' charts (serve/chart-pool.ts). Default 2 (one per core). */
+  /** Worker threads drawing the pages' charts (serve/chart-pool.ts). Default: one less than the cores, at least one. */
   chartThreads?: number;
   /** Bytes of stored day sets held in memory (serve/day-sets.ts). Default 64 MiB. */
   daySetBytes?: number;
@@ -72,7 +72,7 @@ export function createRangeService(o: RangeServiceOptions) {
   let cachedBytes = 0;
   const queuePerUser = o.queuePerUser ?? 2;
   const daySets = createDaySetCache({ store: o.store, maxBytes: o.daySetBytes });
-  const charts = createChartPool(o.chartThreads ?? 2);
+  const charts = createChartPool(o.chartThreads);
   let closed = false;
 
   async function storeVersion(orgId: number): Promise<string> {
@@ -89,7 +89,7 @@ export function createRangeService(o: RangeServiceOptions) {
   /** Keeps the answer and returns it as kept: its body as bytes, sent as they are (encoded once). */
   function remember(key: string, a: RangeAnswer): RangeAnswer {
     forget(key);
-    const kept = { ...a, body: Buffer.from(a.body) };
+    const kept = { ...a, body: Buffer.isBuffer(a.body) ? a.body : Buffer.from(a.body) };
     if (kept.body.length > cacheBytes) return kept;
     cache.set(key, kept);
     cachedBytes += kept.body.length;
@@ -163,7 +163,7 @@ export function createRangeService(o: RangeServiceOptions) {
       };
     }
     const page = buildPeriodPage(full, { kind: 'range', from, to }, { now: o.now(), served: true, path: `${shortcode}/range`, charts: blocks });
-    return { status: 200, type: 'text/html; charset=utf-8', body: await renderPage(page, draw) };
+    return { status: 200, type: 'text/html; charset=utf-8', body: await renderPageBytes(page, draw) };
   }
 
   function bad(problem: string, format: Format): RangeAnswer {
